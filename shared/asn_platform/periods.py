@@ -20,10 +20,34 @@ class PeriodKind(StrEnum):
     YEAR = "Y"
 
 
-_MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-              "September", "Oktober", "November", "Desember")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+_MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _ROMAN = ("I", "II", "III", "IV")
 _KEY = re.compile(r"^(\d{4})-(?:(M)(\d{1,2})|(Q)([1-4])|(S)([12])|(Y))$")
 
@@ -45,15 +69,27 @@ class Period:
         if self.kind is PeriodKind.MONTH:
             return f"{(_MONTHS_EN if en else _MONTHS_ID)[self.index - 1]} {self.year}"
         if self.kind is PeriodKind.QUARTER:
-            return f"Q{self.index} {self.year}" if en else f"Triwulan {_ROMAN[self.index - 1]} {self.year}"
+            return (
+                f"Q{self.index} {self.year}"
+                if en
+                else f"Triwulan {_ROMAN[self.index - 1]} {self.year}"
+            )
         if self.kind is PeriodKind.SEMESTER:
-            return f"H{self.index} {self.year}" if en else f"Semester {_ROMAN[self.index - 1]} {self.year}"
+            return (
+                f"H{self.index} {self.year}"
+                if en
+                else f"Semester {_ROMAN[self.index - 1]} {self.year}"
+            )
         return f"Year {self.year}" if en else f"Tahun {self.year}"
 
     @property
     def first_day(self) -> date:
-        month = {PeriodKind.MONTH: self.index, PeriodKind.QUARTER: 3 * self.index - 2,
-                 PeriodKind.SEMESTER: 6 * self.index - 5, PeriodKind.YEAR: 1}[self.kind]
+        month = {
+            PeriodKind.MONTH: self.index,
+            PeriodKind.QUARTER: 3 * self.index - 2,
+            PeriodKind.SEMESTER: 6 * self.index - 5,
+            PeriodKind.YEAR: 1,
+        }[self.kind]
         return date(self.year, month, 1)
 
     def contains(self, day: date) -> bool:
@@ -63,8 +99,7 @@ class Period:
     def parse(cls, key: str) -> Period:
         m = _KEY.match(key)
         if not m:
-            raise ValueError(
-                f"period {key!r} must look like 2026-M11, 2026-Q3, 2026-S2 or 2026-Y")
+            raise ValueError(f"period {key!r} must look like 2026-M11, 2026-Q3, 2026-S2 or 2026-Y")
         year = int(m.group(1))
         if m.group(2):
             month = int(m.group(3))

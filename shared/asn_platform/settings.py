@@ -1,0 +1,108 @@
+"""Configuration from environment variables, read through pydantic-settings.
+
+Every variable carries the prefix ``ASN_`` (e.g. ``ASN_HTTP_PORT``). Two widely used names are
+also accepted without it, as operators expect: ``DATABASE_URL`` and ``KAFKA_BOOTSTRAP_SERVERS``.
+A missing or malformed value stops the program with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Literal, NoReturn, TypeVar
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ASN_"
+
+
+class PlatformSettings(BaseSettings):
+    """Settings every service shares."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("ASN_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka bootstrap servers, host:port[,host:port].",
+    )
+    kafka_idempotence: bool = Field(
+        default=False,
+        description="Idempotent producer. On for real Kafka; the embedded Tansu broker lacks it.",
+    )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=20,
+        ge=1,
+        le=5000,
+        description="Fetch wait. Tansu does not answer a waiting fetch early, so keep it small.",
+    )
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=2000, ge=100)
+    kafka_max_message_bytes: int = Field(
+        default=1_000_000,
+        ge=1024,
+        description="Largest event we publish; Tansu accepts anything, real Kafka ~1 MB.",
+    )
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        validation_alias=AliasChoices("ASN_DATABASE_URL", "DATABASE_URL"),
+        description="PostgreSQL server URL; each service uses its own database on that server.",
+    )
+    database_name: str | None = Field(
+        default=None, description="Database of this service (default asn_<service>)."
+    )
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+    instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    public_base_url: str | None = Field(
+        default=None, description="Base URL shown to citizens (links, QR codes)."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        return value
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _variable_name(model: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
+    field = str(loc[0]) if loc else "?"
+    info = model.model_fields.get(field)
+    alias = getattr(info, "validation_alias", None) if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    prefix = model.model_config.get("env_prefix", "")
+    return f"{prefix}{field}".upper()
+
+
+def describe_error(model: type[BaseSettings], err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        var = _variable_name(model, e["loc"])
+        given = e.get("input")
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        parts.append(f"{var}: {e['msg']}{shown}")
+    return "; ".join(parts)
+
+
+def load_settings(model: type[S], **overrides: object) -> S:
+    """Build settings or exit with one line naming the bad variable (no traceback)."""
+    try:
+        return model(**overrides)
+    except ValidationError as err:
+        fail(f"configuration error: {describe_error(model, err)}")
+
+
+def fail(message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,70 @@
+"""Test harness on real parts: one embedded broker per test session and a real PostgreSQL.
+
+PostgreSQL comes from ``ASN_TEST_DATABASE_URL`` or ``DATABASE_URL`` (CI: 127.0.0.1:5432, user
+postgres, trust), else an embedded server in a temporary folder. Every test run gets fresh
+databases with a random suffix, dropped at the end. Used by tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from asn_platform.db import with_database
+from asn_platform.embedded.postgres import EmbeddedPostgres
+from asn_platform.embedded.tansu import TansuBroker
+
+
+@contextmanager
+def test_broker() -> Iterator[TansuBroker]:
+    external = os.environ.get("ASN_TEST_KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield TansuBroker(host=external.split(":")[0], port=int(external.split(":")[1]))
+        return
+    log = Path(tempfile.gettempdir()) / f"asn-test-tansu-{os.getpid()}.log"
+    with TansuBroker(log_path=log) as broker:
+        yield broker
+
+
+@contextmanager
+def test_postgres_server() -> Iterator[str]:
+    url = os.environ.get("ASN_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="asn-test-pg-"))
+    with EmbeddedPostgres(folder / "pgdata") as pg:
+        yield pg.url
+
+
+class DatabaseFactory:
+    """Creates uniquely named databases on one server and drops them all at the end."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+        self.run_id = secrets.token_hex(3)
+        self.created: list[str] = []
+
+    async def create(self, label: str = "db") -> str:
+        name = f"asn_test_{label}_{self.run_id}_{len(self.created)}"
+        conn = await asyncpg.connect(self.server_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created.append(name)
+        return with_database(self.server_url, name)
+
+    async def drop_all(self) -> None:
+        conn = await asyncpg.connect(self.server_url)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
