@@ -58,7 +58,9 @@ class Migration:
 
 def load_migrations(package: str) -> list[Migration]:
     folder = resources.files(package).joinpath("migrations")
-    found = []
+    found: list[Migration] = []
+    if not folder.is_dir():
+        return found
     for entry in folder.iterdir():
         m = _MIGRATION.match(entry.name)
         if m:

@@ -1,0 +1,3 @@
+from asn_enrollment.main import main
+
+main()

@@ -1,0 +1,21 @@
+"""Entry point of the enrollment service: `asn-enrollment` or `python -m asn_enrollment`."""
+
+from asn_platform.service import ServiceDefinition, run_service
+
+from asn_enrollment.settings import Settings
+
+DEFINITION: ServiceDefinition[Settings] = ServiceDefinition(
+    name="enrollment",
+    title="Layanan Pendaftaran Pelatihan ASN / ASN training enrollment",
+    description="Daftar ASN, katalog program, sesi, siklus pendaftaran dan buku JP (20 JP per tahun).",
+    settings_model=Settings,
+    migration_packages=["asn_platform", "asn_enrollment"],
+)
+
+
+def main() -> None:
+    run_service(DEFINITION)
+
+
+if __name__ == "__main__":
+    main()

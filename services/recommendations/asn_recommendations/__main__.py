@@ -1,0 +1,3 @@
+from asn_recommendations.main import main
+
+main()

@@ -1,0 +1,3 @@
+from asn_surveys.main import main
+
+main()

@@ -1,0 +1,8 @@
+"""Settings of the surveys service (environment variables prefixed ASN_)."""
+
+from asn_platform.settings import PlatformSettings
+from pydantic import Field
+
+
+class Settings(PlatformSettings):
+    http_port: int = Field(default=8001, ge=1, le=65535)

@@ -1,0 +1,88 @@
+"""Operational HTTP endpoints every service exposes: /health, /ready, /metrics, /asyncapi."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def ops_router(
+    registry: CollectorRegistry,
+    checks: dict[str, ReadinessCheck],
+    asyncapi: Callable[[], dict[str, Any]],
+) -> APIRouter:
+    router = APIRouter(tags=["operasional / operations"])
+
+    @router.get("/health", summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/ready",
+        summary="Readiness: broker and database reachable",
+        responses={503: {"description": "a dependency is unreachable"}},
+    )
+    async def ready() -> JSONResponse:
+        results = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception:
+                results[name] = False
+        ok = all(results.values())
+        body = {
+            "status": "ready" if ok else "not_ready",
+            "checks": {k: "ok" if v else "unreachable" for k, v in results.items()},
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's Kafka API")
+    async def asyncapi_doc() -> dict[str, Any]:
+        return asyncapi()
+
+    return router
+
+
+def instrument_http(app: FastAPI, registry: CollectorRegistry, service: str) -> None:
+    """Request count and latency per route template (not per raw path: bounded cardinality)."""
+    requests = Counter(
+        "http_requests_total",
+        "HTTP requests",
+        ["service", "method", "route", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "http_request_duration_seconds",
+        "HTTP request latency",
+        ["service", "method", "route"],
+        registry=registry,
+    )
+
+    @app.middleware("http")
+    async def _measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        requests.labels(service, request.method, template, str(response.status_code)).inc()
+        latency.labels(service, request.method, template).observe(time.perf_counter() - started)
+        return response
