@@ -1,0 +1,5 @@
+"""User-facing text is Indonesian first, English second (DOMAIN.md); one format everywhere."""
+
+
+def bilingual(indonesian: str, english: str) -> str:
+    return f"{indonesian} ({english})"

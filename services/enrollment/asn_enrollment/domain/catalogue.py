@@ -1,0 +1,202 @@
+"""Programmes (what can be learned) and sessions (when, where, with whom, for how many).
+
+The seed catalogue comes from asn_platform.tangsel so that programme codes agree with the
+recommendations service's rules; this module only turns it into validated models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+from urllib.parse import urlsplit
+
+from asn_platform.tangsel import CATALOGUE, SeedProgramme
+from asn_platform.timezone import to_jakarta
+from asn_platform.vocabulary import Bidang, ProgrammeKind, parse_competency_key
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+
+from asn_enrollment.domain.bilingual import bilingual
+
+PROGRAMME_CODE_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
+
+# Kinds whose value is the invited speaker: a seminar or workshop without one is not scheduled.
+KINDS_NEEDING_SPEAKERS = frozenset({ProgrammeKind.SEMINAR, ProgrammeKind.WORKSHOP})
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise ValueError(bilingual("wajib diisi", "required"))
+    return value
+
+
+class Programme(BaseModel):
+    """A catalogue entry: a programme that sessions are scheduled for."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(
+        description="Stable code, e.g. 'PLP-PRIMA'", pattern=PROGRAMME_CODE_PATTERN, max_length=40
+    )
+    title: str = Field(description="Title, Indonesian", max_length=200)
+    kind: ProgrammeKind = Field(description="Programme kind (PKP, teknis, seminar, ...)")
+    competencies: tuple[str, ...] = Field(
+        description="Competency keys '<type>.<code>', e.g. 'manajerial.komunikasi'", min_length=1
+    )
+    target_fields: tuple[Bidang, ...] = Field(
+        default=(), description="Fields it is meant for; empty means open to every field"
+    )
+    jp: PositiveInt = Field(description="JP credited on completion (1 JP = 45 minutes)")
+    benefit_id: str = Field(description="Benefit to the participant, Indonesian (persuasion)")
+    benefit_en: str = Field(description="Benefit to the participant, English")
+    default_capacity: PositiveInt = Field(description="Seats per session unless set otherwise")
+    days: PositiveInt = Field(default=1, description="Usual length of a session in days")
+
+    @field_validator("title", "benefit_id", "benefit_en")
+    @classmethod
+    def _text_required(cls, value: str) -> str:
+        return _required(value)
+
+    @field_validator("competencies")
+    @classmethod
+    def _competencies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            parse_competency_key(key)  # ValueError names the bad key
+        if len(set(value)) != len(value):
+            raise ValueError(bilingual("kompetensi ganda", "duplicate competency"))
+        return value
+
+    def is_open_to(self, bidang: Bidang) -> bool:
+        return not self.target_fields or bidang in self.target_fields
+
+
+def programme_from_seed(seed: SeedProgramme) -> Programme:
+    return Programme(
+        code=seed.code,
+        title=seed.title,
+        kind=seed.kind,
+        competencies=seed.competencies,
+        target_fields=seed.target_fields,
+        jp=seed.jp,
+        benefit_id=seed.benefit_id,
+        benefit_en=seed.benefit_en,
+        default_capacity=seed.capacity,
+        days=seed.days,
+    )
+
+
+def seed_catalogue() -> tuple[Programme, ...]:
+    """The Tangerang Selatan programme catalogue, validated, in asn_platform.tangsel order."""
+    return tuple(programme_from_seed(seed) for seed in CATALOGUE)
+
+
+def seed_catalogue_by_code() -> dict[str, Programme]:
+    return {programme.code: programme for programme in seed_catalogue()}
+
+
+class Speaker(BaseModel):
+    """An invited speaker (narasumber) and what they speak about."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(description="Speaker's name and title", max_length=200)
+    topic: str = Field(description="The speaker's topic in this session", max_length=300)
+
+    @field_validator("name", "topic")
+    @classmethod
+    def _text_required(cls, value: str) -> str:
+        return _required(value)
+
+
+class SessionMode(StrEnum):
+    OFFLINE = "offline"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class Session(BaseModel):
+    """One scheduled run of a programme. Times are held in Asia/Jakarta."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    programme_code: str = Field(
+        description="Code of the programme", pattern=PROGRAMME_CODE_PATTERN, max_length=40
+    )
+    programme_kind: ProgrammeKind = Field(
+        description="Kind of the programme, copied from it (speaker rule depends on it)"
+    )
+    starts_at: datetime = Field(description="Start, timezone-aware; stored as Asia/Jakarta")
+    ends_at: datetime = Field(description="End, timezone-aware, after the start")
+    place: str | None = Field(default=None, description="Venue address", max_length=300)
+    online_url: str | None = Field(
+        default=None, description="http(s) link for online or hybrid sessions", max_length=500
+    )
+    capacity: PositiveInt = Field(description="Seats; acceptances beyond it are waitlisted")
+    speakers: tuple[Speaker, ...] = Field(
+        default=(), description="Invited speakers; required for seminars and workshops"
+    )
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware_jakarta(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                bilingual(
+                    "waktu harus menyertakan zona waktu (WIB/UTC)",
+                    "time must carry a timezone (WIB/UTC)",
+                )
+            )
+        return to_jakarta(value)
+
+    @field_validator("place", "online_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("online_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                bilingual("tautan harus http(s)://...", "link must be an http(s):// address")
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError(
+                bilingual("waktu selesai harus setelah waktu mulai", "end must be after start")
+            )
+        if self.place is None and self.online_url is None:
+            raise ValueError(
+                bilingual(
+                    "isi tempat atau tautan daring (atau keduanya untuk hybrid)",
+                    "give a place or an online link (both for hybrid)",
+                )
+            )
+        if self.programme_kind in KINDS_NEEDING_SPEAKERS and not self.speakers:
+            raise ValueError(
+                bilingual(
+                    "seminar dan workshop wajib mencantumkan narasumber dan topiknya",
+                    "seminars and workshops must name at least one speaker with a topic",
+                )
+            )
+        return self
+
+    @property
+    def mode(self) -> SessionMode:
+        if self.place and self.online_url:
+            return SessionMode.HYBRID
+        return SessionMode.OFFLINE if self.place else SessionMode.ONLINE
+
+
+def session_for(programme: Programme, **fields: object) -> Session:
+    """A session of ``programme``: code and kind copied, capacity defaulting to the programme's."""
+    data: dict[str, object] = {"capacity": programme.default_capacity, **fields}
+    data["programme_code"] = programme.code
+    data["programme_kind"] = programme.kind
+    return Session.model_validate(data)
