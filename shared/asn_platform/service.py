@@ -60,7 +60,7 @@ class ServiceContext(Generic[S]):
 
     @property
     def database_name(self) -> str:
-        return self.settings.database_name or f"asn_{self.name}"
+        return f"{self.settings.database_prefix}{self.name}"
 
     @property
     def database_dsn(self) -> str:

@@ -50,8 +50,9 @@ class PlatformSettings(BaseSettings):
         validation_alias=AliasChoices("ASN_DATABASE_URL", "DATABASE_URL"),
         description="PostgreSQL server URL; each service uses its own database on that server.",
     )
-    database_name: str | None = Field(
-        default=None, description="Database of this service (default asn_<service>)."
+    database_prefix: str = Field(
+        default="asn_", pattern=r"^[a-z_][a-z0-9_]*$",
+        description="Each service's database is <prefix><service>, e.g. asn_surveys.",
     )
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)

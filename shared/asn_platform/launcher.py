@@ -1,0 +1,242 @@
+"""`asn-platform run`: the whole platform on one machine, no Docker needed.
+
+Starts the embedded Tansu broker unless KAFKA_BOOTSTRAP_SERVERS is set, PostgreSQL from
+DATABASE_URL or else an embedded server whose data lives in ASN_DATA_DIR (survives restarts),
+creates the topics, starts the three services (each creates its database and applies its
+migrations) and supervises them. Tansu keeps everything in memory and running consumers stall
+after it restarts, so when the embedded broker dies it is restarted and the services with it.
+Ctrl-C (SIGINT) or SIGTERM stops everything and leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from asn_platform.embedded.postgres import EmbeddedPostgres
+from asn_platform.embedded.processes import die_with_parent, free_port, stop_process
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.kafka import ensure_topics
+
+SERVICES: tuple[tuple[str, str], ...] = (
+    ("surveys", "asn_surveys"),
+    ("enrollment", "asn_enrollment"),
+    ("recommendations", "asn_recommendations"),
+)
+
+console = Console(stderr=True)
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    module: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            env={**self.env, "ASN_HTTP_PORT": str(self.port)},
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops us in order
+        )
+        log.close()
+        self.started_at = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc, timeout_s=25.0)
+
+
+@dataclass
+class Platform:
+    data_dir: Path
+    base_port: int
+    kafka_port: int
+    pg_port: int
+    broker: TansuBroker | None = None
+    postgres: EmbeddedPostgres | None = None
+    bootstrap: str = ""
+    database_url: str = ""
+    services: list[ServiceProcess] = field(default_factory=list)
+
+    def start_infrastructure(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
+            "ASN_KAFKA_BOOTSTRAP_SERVERS")
+        if external_kafka:
+            self.bootstrap = external_kafka
+            console.print(f"Kafka: [bold]{external_kafka}[/] (KAFKA_BOOTSTRAP_SERVERS)")
+        else:
+            self.broker = TansuBroker(port=self.kafka_port, log_path=self.data_dir / "tansu.log")
+            self.broker.start()
+            self.bootstrap = self.broker.bootstrap
+            console.print(f"Kafka: embedded Tansu at [bold]{self.bootstrap}[/] (memory only)")
+        external_db = os.environ.get("DATABASE_URL") or os.environ.get("ASN_DATABASE_URL")
+        if external_db:
+            self.database_url = external_db
+            console.print("PostgreSQL: DATABASE_URL")
+        else:
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port=self.pg_port)
+            self.postgres.start()
+            self.database_url = self.postgres.url
+            console.print(f"PostgreSQL: embedded at [bold]{self.database_url}[/], "
+                          f"data in {self.data_dir / 'postgres'}")
+        asyncio.run(ensure_topics(self.bootstrap))
+
+    def start_services(self) -> None:
+        env = {
+            **os.environ,
+            "ASN_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "ASN_DATABASE_URL": self.database_url,
+            "ASN_LOG_FORMAT": os.environ.get("ASN_LOG_FORMAT", "json"),
+        }
+        env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+        env.pop("DATABASE_URL", None)
+        if not self.services:
+            self.services = [
+                ServiceProcess(name, module, self.base_port + i, env,
+                               self.data_dir / f"{name}.log")
+                for i, (name, module) in enumerate(SERVICES, start=1)
+            ]
+        for svc in self.services:
+            svc.env = env
+            svc.start()
+
+    def wait_ready(self, timeout_s: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        pending = {s.name for s in self.services}
+        with httpx.Client(timeout=2.0) as client:
+            while pending and time.monotonic() < deadline:
+                for svc in self.services:
+                    if svc.name not in pending:
+                        continue
+                    try:
+                        if client.get(f"{svc.url}/ready").status_code == 200:
+                            pending.discard(svc.name)
+                    except httpx.HTTPError:
+                        pass
+                time.sleep(0.3)
+        if pending:
+            console.print(f"[red]not ready after {timeout_s:.0f}s:[/] {', '.join(sorted(pending))}")
+        return not pending
+
+    def print_urls(self) -> None:
+        table = Table(title="Platform ASN siap / ASN platform ready")
+        table.add_column("layanan / service")
+        table.add_column("URL")
+        table.add_column("API docs")
+        for svc in self.services:
+            table.add_row(svc.name, svc.url, f"{svc.url}/docs")
+        console.print(table)
+        console.print(f"Logs: {self.data_dir}/<service>.log   Ctrl-C stops everything.")
+
+    def supervise_once(self) -> None:
+        if self.broker is not None and not self.broker.alive():
+            console.print("[yellow]embedded broker died: restarting it and the services[/]")
+            for svc in self.services:
+                svc.stop()
+            self.broker.start()
+            asyncio.run(ensure_topics(self.bootstrap))
+            self.start_services()
+            self.wait_ready()
+            return
+        for svc in self.services:
+            if not svc.alive():
+                code = svc.proc.returncode if svc.proc else None
+                # Back off on crash loops so a bad config does not spin the CPU.
+                delay = min(30.0, 2.0 ** min(svc.restarts, 5))
+                if time.monotonic() - svc.started_at < delay:
+                    continue
+                svc.restarts += 1
+                console.print(f"[yellow]{svc.name} exited ({code}); restart #{svc.restarts}[/]")
+                svc.start()
+
+    def stop(self) -> None:
+        for svc in self.services:
+            svc.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise _Stop
+
+
+def run(args: argparse.Namespace) -> int:
+    platform = Platform(
+        data_dir=Path(args.data_dir).resolve(),
+        base_port=args.base_port,
+        kafka_port=args.kafka_port or free_port(),
+        pg_port=args.pg_port or free_port(),
+    )
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        platform.start_infrastructure()
+        platform.start_services()
+        if not platform.wait_ready(args.ready_timeout):
+            console.print(f"see logs in {platform.data_dir}")
+        platform.print_urls()
+        while True:
+            time.sleep(1.0)
+            platform.supervise_once()
+    except (_Stop, KeyboardInterrupt):
+        console.print("stopping...")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        platform.stop()
+        console.print("stopped.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="asn-platform", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="run the whole platform on embedded parts")
+    run_p.add_argument("--data-dir", default=os.environ.get("ASN_DATA_DIR", ".data"),
+                       help="where embedded PostgreSQL keeps its data and services their logs")
+    run_p.add_argument("--base-port", type=int, default=int(os.environ.get("ASN_BASE_PORT", "8000")),
+                       help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations)")
+    run_p.add_argument("--kafka-port", type=int, default=int(os.environ.get("ASN_KAFKA_PORT", "0")),
+                       help="port of the embedded broker (default: a free one)")
+    run_p.add_argument("--pg-port", type=int, default=int(os.environ.get("ASN_PG_PORT", "0")),
+                       help="port of the embedded PostgreSQL (default: a free one)")
+    run_p.add_argument("--ready-timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    sys.exit(run(args))
+
+
+if __name__ == "__main__":
+    main()

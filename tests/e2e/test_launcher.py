@@ -1,0 +1,111 @@
+"""The real launcher as a process: ready services, broker-death recovery, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from asn_platform.embedded.processes import free_port
+
+pytestmark = pytest.mark.e2e
+
+SERVICE_OFFSETS = (1, 2, 3)
+
+
+def _free_base_port() -> int:
+    while True:
+        base = free_port() // 10 * 10
+        if base + 3 < 65535 and all(_port_free(base + i) for i in SERVICE_OFFSETS):
+            return base
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    base = _free_base_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "ASN_DATABASE_URL")}
+    env.update(env_overrides)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asn_platform.launcher", "run", "--data-dir", str(tmp_path / "data"),
+         "--base-port", str(base)],
+        env=env, stdout=open(tmp_path / "launcher.out", "wb"), stderr=subprocess.STDOUT,
+    )
+    return proc, base
+
+
+def _wait_ready(base: int, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = {base + i for i in SERVICE_OFFSETS}
+    while pending and time.monotonic() < deadline:
+        for port in list(pending):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                    pending.discard(port)
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    assert not pending, f"services on ports {sorted(pending)} not ready in {timeout_s}s"
+
+
+def _tansu(launcher: psutil.Process) -> psutil.Process:
+    found = [p for p in launcher.children(recursive=True) if "tansu" in p.name()]
+    assert len(found) == 1, [p.name() for p in launcher.children(recursive=True)]
+    return found[0]
+
+
+def _service_pids(launcher: psutil.Process) -> set[int]:
+    return {p.pid for p in launcher.children() if "python" in p.name()}
+
+
+def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url, db_factory):
+    prefix = f"asn_test_launch_{db_factory.run_id}_"
+    db_factory.created += [f"{prefix}{name}" for name in ("surveys", "enrollment", "recommendations")]
+    proc, base = _start(tmp_path, {"DATABASE_URL": pg_server_url, "ASN_DATABASE_PREFIX": prefix})
+    launcher = psutil.Process(proc.pid)
+    try:
+        _wait_ready(base)
+        before = _service_pids(launcher)
+        old_broker = _tansu(launcher)
+        old_broker.kill()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            kids = [p for p in launcher.children(recursive=True) if "tansu" in p.name()]
+            if kids and kids[0].pid != old_broker.pid:
+                break
+            time.sleep(0.2)
+        assert _tansu(launcher).pid != old_broker.pid
+        _wait_ready(base)
+        after = _service_pids(launcher)
+        assert after and not (after & before), "services were not restarted with the broker"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+
+
+def test_ctrl_c_leaves_no_process_behind(tmp_path):
+    proc, base = _start(tmp_path, {})  # embedded broker and embedded PostgreSQL
+    launcher = psutil.Process(proc.pid)
+    _wait_ready(base)
+    children = launcher.children(recursive=True)
+    pgdata = tmp_path / "data" / "postgres"
+    postmaster = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    assert len(children) >= 4  # broker + 3 services (PostgreSQL is daemonised by pg_ctl)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 0
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.info if hasattr(p, "info") else p.pid for p in alive]
+    assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
