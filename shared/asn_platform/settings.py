@@ -81,7 +81,8 @@ def _variable_name(model: type[BaseSettings], loc: tuple[int | str, ...]) -> str
     info = model.model_fields.get(field)
     alias = getattr(info, "validation_alias", None) if info else None
     if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
+        names = [str(c) for c in alias.choices]
+        return next((n for n in names if n in os.environ), names[0])  # the one actually set
     prefix = model.model_config.get("env_prefix", "")
     return f"{prefix}{field}".upper()
 
