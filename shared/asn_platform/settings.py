@@ -77,14 +77,16 @@ S = TypeVar("S", bound=BaseSettings)
 
 
 def _variable_name(model: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
-    field = str(loc[0]) if loc else "?"
-    info = model.model_fields.get(field)
-    alias = getattr(info, "validation_alias", None) if info else None
-    if isinstance(alias, AliasChoices):
-        names = [str(c) for c in alias.choices]
-        return next((n for n in names if n in os.environ), names[0])  # the one actually set
-    prefix = model.model_config.get("env_prefix", "")
-    return f"{prefix}{field}".upper()
+    key = str(loc[0]) if loc else "?"
+    prefix = str(model.model_config.get("env_prefix", ""))
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        names = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
+        if key == name or key in names:
+            # Name the variable the operator actually set, when there are several spellings.
+            return next((n for n in names if n in os.environ), names[0] if names else
+                        f"{prefix}{name}".upper())
+    return f"{prefix}{key}".upper()
 
 
 def describe_error(model: type[BaseSettings], err: ValidationError) -> str:
