@@ -6,12 +6,14 @@ earlier in the maths (see DOMAIN.md: round only for display).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 
 def _rounded(value: float, places: int) -> Decimal:
     # str() first so that 2.405 rounds as written, not as its binary approximation.
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return q.copy_abs() if q == 0 else q  # never show "-0,00"
 
 
 def format_id(value: float, places: int = 2) -> str:
@@ -41,3 +43,54 @@ def format_jp(value: float, lang: str = "id") -> str:
         return format_count_en(count) if lang == "en" else format_count_id(count)
     text = format_en(value, 1) if lang == "en" else format_id(value, 1)
     return text
+
+
+_MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date_id(day: date) -> str:
+    """2026-10-05 -> "5 Oktober 2026"."""
+    return f"{day.day} {_MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def format_date_en(day: date) -> str:
+    """2026-10-05 -> "5 October 2026"."""
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_signed_id(value: float, places: int = 2) -> str:
+    """+0,44 / -0,44 / 0,00: a change shown with its sign."""
+    text = format_id(value, places)
+    return text if text.startswith("-") or _rounded(value, places) == 0 else f"+{text}"
+
+
+def format_signed_en(value: float, places: int = 2) -> str:
+    text = format_en(value, places)
+    return text if text.startswith("-") or _rounded(value, places) == 0 else f"+{text}"
