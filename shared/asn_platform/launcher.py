@@ -58,7 +58,9 @@ class ServiceProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.module],
             env={**self.env, "ASN_HTTP_PORT": str(self.port)},
-            stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
             start_new_session=True,  # Ctrl-C reaches the launcher only; it stops us in order
         )
         log.close()
@@ -87,7 +89,8 @@ class Platform:
     def start_infrastructure(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
-            "ASN_KAFKA_BOOTSTRAP_SERVERS")
+            "ASN_KAFKA_BOOTSTRAP_SERVERS"
+        )
         if external_kafka:
             self.bootstrap = external_kafka
             console.print(f"Kafka: [bold]{external_kafka}[/] (KAFKA_BOOTSTRAP_SERVERS)")
@@ -104,8 +107,10 @@ class Platform:
             self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port=self.pg_port)
             self.postgres.start()
             self.database_url = self.postgres.url
-            console.print(f"PostgreSQL: embedded at [bold]{self.database_url}[/], "
-                          f"data in {self.data_dir / 'postgres'}")
+            console.print(
+                f"PostgreSQL: embedded at [bold]{self.database_url}[/], "
+                f"data in {self.data_dir / 'postgres'}"
+            )
         asyncio.run(ensure_topics(self.bootstrap))
 
     def start_services(self) -> None:
@@ -119,8 +124,7 @@ class Platform:
         env.pop("DATABASE_URL", None)
         if not self.services:
             self.services = [
-                ServiceProcess(name, module, self.base_port + i, env,
-                               self.data_dir / f"{name}.log")
+                ServiceProcess(name, module, self.base_port + i, env, self.data_dir / f"{name}.log")
                 for i, (name, module) in enumerate(SERVICES, start=1)
             ]
         for svc in self.services:
@@ -225,14 +229,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="asn-platform", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="run the whole platform on embedded parts")
-    run_p.add_argument("--data-dir", default=os.environ.get("ASN_DATA_DIR", ".data"),
-                       help="where embedded PostgreSQL keeps its data and services their logs")
-    run_p.add_argument("--base-port", type=int, default=int(os.environ.get("ASN_BASE_PORT", "8000")),
-                       help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations)")
-    run_p.add_argument("--kafka-port", type=int, default=int(os.environ.get("ASN_KAFKA_PORT", "0")),
-                       help="port of the embedded broker (default: a free one)")
-    run_p.add_argument("--pg-port", type=int, default=int(os.environ.get("ASN_PG_PORT", "0")),
-                       help="port of the embedded PostgreSQL (default: a free one)")
+    run_p.add_argument(
+        "--data-dir",
+        default=os.environ.get("ASN_DATA_DIR", ".data"),
+        help="where embedded PostgreSQL keeps its data and services their logs",
+    )
+    run_p.add_argument(
+        "--base-port",
+        type=int,
+        default=int(os.environ.get("ASN_BASE_PORT", "8000")),
+        help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations)",
+    )
+    run_p.add_argument(
+        "--kafka-port",
+        type=int,
+        default=int(os.environ.get("ASN_KAFKA_PORT", "0")),
+        help="port of the embedded broker (default: a free one)",
+    )
+    run_p.add_argument(
+        "--pg-port",
+        type=int,
+        default=int(os.environ.get("ASN_PG_PORT", "0")),
+        help="port of the embedded PostgreSQL (default: a free one)",
+    )
     run_p.add_argument("--ready-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
     sys.exit(run(args))

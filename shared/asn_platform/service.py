@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry
 
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
+from asn_platform.http_errors import install_error_handlers
 from asn_platform.kafka import ensure_topics, make_broker
 from asn_platform.logs import configure_logging
 from asn_platform.settings import PlatformSettings, load_settings
@@ -142,6 +143,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    install_error_handlers(app)
 
     async def db_ready() -> bool:
         if ctx._pool is None:
