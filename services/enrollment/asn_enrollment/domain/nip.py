@@ -116,7 +116,8 @@ def is_valid_nip(raw: str, *, today: date) -> bool:
 
 def _parse(raw: str, *, today: date | None) -> Nip:
     value = normalize_nip(raw)
-    if not value.isascii() or not value.isdigit():
+    # ASCII digits only: str.isdigit() would also pass full-width and other scripts' digits.
+    if not all(char in "0123456789" for char in value):
         raise NipError(NipPart.CHARACTERS)
     if len(value) != NIP_LENGTH:
         raise NipError(NipPart.LENGTH)

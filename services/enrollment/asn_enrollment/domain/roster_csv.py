@@ -52,7 +52,7 @@ class BadRow:
         parts = "; ".join(
             f"{p.column}: {p.reason}" if p.column else p.reason for p in self.problems
         )
-        return f"{bilingual('baris', 'line')} {self.line}: {parts}"
+        return f"{bilingual(f'baris {self.line}', f'line {self.line}')}: {parts}"
 
 
 @dataclass(frozen=True, slots=True)
