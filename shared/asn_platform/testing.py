@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
+import httpx
 
 from asn_platform.db import with_database
 from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.service import ServiceContext, ServiceDefinition, create_app
 
 
 @contextmanager
@@ -68,3 +71,21 @@ class DatabaseFactory:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@asynccontextmanager
+async def running_service(
+    definition: ServiceDefinition[Any], *, bootstrap: str, server_url: str, db_prefix: str,
+    **overrides: Any,
+) -> AsyncIterator[tuple[ServiceContext[Any], httpx.AsyncClient]]:
+    """Run a service in-process with its real lifespan (database, migrations, broker, relay)
+    and an HTTP client talking to it over ASGI. The database is <db_prefix><service>."""
+    settings = definition.settings_model(
+        kafka_bootstrap_servers=bootstrap, database_url=server_url, database_prefix=db_prefix,
+        log_format="text", **overrides,
+    )
+    app = create_app(definition, settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app.state.ctx, client
