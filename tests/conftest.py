@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+
 from asn_platform.kafka import ensure_topics
 from asn_platform.testing import DatabaseFactory, test_broker, test_postgres_server
 

@@ -1,8 +1,7 @@
 """Entry point of the enrollment service: `asn-enrollment` or `python -m asn_enrollment`."""
 
-from asn_platform.service import ServiceDefinition, run_service
-
 from asn_enrollment.settings import Settings
+from asn_platform.service import ServiceDefinition, run_service
 
 DEFINITION: ServiceDefinition[Settings] = ServiceDefinition(
     name="enrollment",

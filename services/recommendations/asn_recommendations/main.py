@@ -1,7 +1,6 @@
 """Entry point of the recommendations service: `asn-recommendations` or `python -m asn_recommendations`."""
 
 from asn_platform.service import ServiceDefinition, run_service
-
 from asn_recommendations.settings import Settings
 
 DEFINITION: ServiceDefinition[Settings] = ServiceDefinition(

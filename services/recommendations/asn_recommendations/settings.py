@@ -1,7 +1,8 @@
 """Settings of the recommendations service (environment variables prefixed ASN_)."""
 
-from asn_platform.settings import PlatformSettings
 from pydantic import Field
+
+from asn_platform.settings import PlatformSettings
 
 
 class Settings(PlatformSettings):

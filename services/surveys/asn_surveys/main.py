@@ -1,7 +1,6 @@
 """Entry point of the surveys service: `asn-surveys` or `python -m asn_surveys`."""
 
 from asn_platform.service import ServiceDefinition, run_service
-
 from asn_surveys.settings import Settings
 
 DEFINITION: ServiceDefinition[Settings] = ServiceDefinition(

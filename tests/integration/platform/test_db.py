@@ -2,6 +2,7 @@ import asyncio
 
 import asyncpg
 import pytest
+
 from asn_platform.db import ensure_database, load_migrations, migrate, with_database
 
 pytestmark = pytest.mark.integration
