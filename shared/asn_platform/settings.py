@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -99,7 +99,7 @@ def describe_error(model: type[BaseSettings], err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def load_settings(model: type[S], **overrides: object) -> S:
+def load_settings(model: type[S], **overrides: Any) -> S:
     """Build settings or exit with one line naming the bad variable (no traceback)."""
     try:
         return model(**overrides)

@@ -69,7 +69,7 @@ class EmbeddedPostgres:
             entry = pwd.getpwnam(user)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
         if not (self.pgdata / "PG_VERSION").exists():
-            _commands.initdb(
+            _commands.initdb(  # type: ignore[attr-defined]
                 ["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=self.pgdata, user=user
             )
 
@@ -88,7 +88,7 @@ class EmbeddedPostgres:
         if self.stale_pid() is None:
             return
         try:
-            _commands.pg_ctl(
+            _commands.pg_ctl(  # type: ignore[attr-defined]
                 ["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=_run_as(), timeout=30
             )
         except subprocess.SubprocessError:
@@ -104,7 +104,7 @@ class EmbeddedPostgres:
         if not self.port:
             self.port = free_port(self.host)
         sockdir = self.pgdata  # unix socket next to the data: no clash between instances
-        _commands.pg_ctl(
+        _commands.pg_ctl(  # type: ignore[attr-defined]
             [
                 "-w",
                 "-o",

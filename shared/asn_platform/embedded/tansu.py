@@ -45,8 +45,8 @@ class TansuBroker:
             preexec_fn=die_with_parent,
             start_new_session=True,  # a terminal's Ctrl-C goes to the launcher, which stops us
         )
-        if out is not subprocess.DEVNULL:
-            out.close()
+        if not isinstance(out, int):
+            out.close()  # the child holds its own copy
         wait_for_port(self.host, self.port, timeout_s, self.proc)
         return self
 
