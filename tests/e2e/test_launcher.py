@@ -106,6 +106,6 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     assert len(children) >= 4  # broker + 3 services (PostgreSQL is daemonised by pg_ctl)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(60) == 0
-    gone, alive = psutil.wait_procs(children, timeout=10)
-    assert not alive, [p.info if hasattr(p, "info") else p.pid for p in alive]
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.pid for p in alive]
     assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
