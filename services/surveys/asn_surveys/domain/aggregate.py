@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 from asn_platform.periods import periods_of
 from asn_platform.vocabulary import AgeBand, Education, ElementCode, Occupation, Sex, age_band
-
 from asn_surveys.domain.ikm import (
     ANSWER_VALUES,
     ELEMENT_CODES,
     IkmResult,
+    WeightsInput,
     compute_ikm,
 )
 from asn_surveys.domain.response import SurveyResponseIn
-from asn_surveys.domain.rounding import NumberLike
 
 
 def _column(prefix: str, value: str) -> str:
@@ -204,7 +203,7 @@ class SurveyAggregate:
             for dimension, values, _ in PROFILE_DIMENSIONS
         }
 
-    def ikm(self, weights: Mapping[str, NumberLike] | None = None) -> IkmResult:
+    def ikm(self, weights: WeightsInput | None = None) -> IkmResult:
         """Exact IKM of this bucket; NoResponsesError when empty, WeightsError on bad weights."""
         totals = {
             code: (self.element_sum(code), sum(self.answer_counts(code))) for code in ELEMENT_CODES

@@ -19,7 +19,6 @@ from fractions import Fraction
 
 from asn_platform.periods import Period
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu
-
 from asn_surveys.domain.mutu import mutu_of
 from asn_surveys.domain.rounding import NumberLike, round_half_up, to_fraction
 

@@ -15,7 +15,6 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from asn_platform.vocabulary import ElementCode, Mutu
-
 from asn_surveys.domain.mutu import mutu_of
 from asn_surveys.domain.rounding import NumberLike, round_half_up, to_fraction
 
@@ -24,6 +23,8 @@ ANSWER_VALUES = (1, 2, 3, 4)
 ELEMENT_CODES: tuple[ElementCode, ...] = tuple(ElementCode)
 
 Weights = Mapping[ElementCode, Fraction]
+# What callers may pass: keys as ElementCode or plain "U1".."U9" strings (e.g. from a DB row).
+WeightsInput = Mapping[ElementCode, NumberLike] | Mapping[str, NumberLike]
 DEFAULT_WEIGHTS: Weights = MappingProxyType({code: Fraction(1, 9) for code in ELEMENT_CODES})
 
 
@@ -39,7 +40,7 @@ class NoResponsesError(ValueError):
     """An index over zero responses is undefined (not 25, not 0)."""
 
 
-def validate_weights(raw: Mapping[str, NumberLike] | None) -> Weights:
+def validate_weights(raw: WeightsInput | None) -> Weights:
     """Exact, validated weights keyed by ElementCode; None means the default 1/9 each.
 
     Accepts Fractions, ints, Decimals, strings ("1/9", "0.2") and floats (read as typed).
@@ -154,7 +155,7 @@ class IkmResult:
 def compute_ikm(
     n: int,
     totals: Mapping[ElementCode, tuple[int, int]],
-    weights: Mapping[str, NumberLike] | None = None,
+    weights: WeightsInput | None = None,
 ) -> IkmResult:
     """IKM from per-element (sum of answers, number of answers) and n responses.
 
@@ -191,7 +192,7 @@ def compute_ikm(
 
 def ikm_from_answers(
     answer_sets: Iterable[Mapping[ElementCode, int]],
-    weights: Mapping[str, NumberLike] | None = None,
+    weights: WeightsInput | None = None,
 ) -> IkmResult:
     """Straight recomputation from raw answer sets (batch jobs, tests, audits)."""
     totals = {code: [0, 0] for code in ELEMENT_CODES}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from asn_platform.vocabulary import MUTU_LABELS, Mutu
-
 from asn_surveys.domain.rounding import NumberLike, round_half_up
 
 CONVERTED_MIN = Decimal("25.00")

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from asn_platform.periods import Period
 from asn_platform.vocabulary import ELEMENTS, ElementCode, Mutu
-
 from asn_surveys.domain.aggregate import PROFILE_DIMENSIONS, SurveyAggregate
-from asn_surveys.domain.ikm import IkmResult
+from asn_surveys.domain.ikm import IkmResult, WeightsInput
 from asn_surveys.domain.mutu import mutu_label
-from asn_surveys.domain.rounding import NumberLike, round_half_up
+from asn_surveys.domain.rounding import round_half_up
 from asn_surveys.domain.sample import required_sample
 
 WEAKEST_COUNT = 3
@@ -92,7 +90,7 @@ def build_report(
     period: Period,
     aggregate: SurveyAggregate,
     population: int,
-    weights: Mapping[str, NumberLike] | None = None,
+    weights: WeightsInput | None = None,
     service: str | None = None,
 ) -> UnitReport:
     """The report for one bucket; NoResponsesError when it has no responses yet."""

@@ -13,16 +13,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from asn_platform.timezone import now_jakarta, to_jakarta
-from asn_platform.vocabulary import (
-    ELEMENTS,
-    AgeBand,
-    Education,
-    ElementCode,
-    Occupation,
-    Sex,
-    age_band,
-)
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -34,6 +24,17 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from asn_platform.timezone import now_jakarta, to_jakarta
+from asn_platform.vocabulary import (
+    ELEMENTS,
+    AgeBand,
+    Education,
+    ElementCode,
+    Occupation,
+    Sex,
+    age_band,
+)
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # kiosk clocks drift; beyond this the time is wrong
 MIN_AGE, MAX_AGE = 15, 100
