@@ -13,7 +13,6 @@ from datetime import date
 from enum import StrEnum
 
 from asn_platform.vocabulary import PositionType
-
 from asn_recommendations.domain.catalogue import (
     ALL_POSITIONS,
     LEADERSHIP_POSITIONS,

@@ -7,7 +7,6 @@ in exactly the same words and numbers.
 from __future__ import annotations
 
 from asn_platform.vocabulary import MUTU_LABELS
-
 from asn_recommendations.domain.facts import Gap
 from asn_recommendations.domain.formatting import (
     format_count_en,

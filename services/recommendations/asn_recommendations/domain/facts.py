@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from asn_platform.periods import Period
 from asn_platform.vocabulary import ELEMENTS, Bidang, ElementCode, Mutu, PositionType
-
 from asn_recommendations.domain.catalogue import Catalogue
 
 

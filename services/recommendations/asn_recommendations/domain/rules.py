@@ -16,6 +16,8 @@ from enum import StrEnum
 from importlib import resources
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
 from asn_platform.vocabulary import (
     Bidang,
     CompetencyType,
@@ -23,8 +25,6 @@ from asn_platform.vocabulary import (
     ManagerialCompetency,
     PositionType,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from asn_recommendations.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, fits_field
 
 _STR = "tag:yaml.org,2002:str"

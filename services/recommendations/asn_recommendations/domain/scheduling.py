@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
-from asn_platform.timezone import JAKARTA
 
+from asn_platform.timezone import JAKARTA
 from asn_recommendations.domain.catalogue import ProgrammeInfo
 from asn_recommendations.domain.facts import Interval
 
