@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from asn_platform.vocabulary import Sex
 from hypothesis import strategies as st
+
+from asn_platform.vocabulary import Sex
 
 # A fixed "today" so that the tests do not depend on the clock.
 TODAY = date(2026, 6, 15)

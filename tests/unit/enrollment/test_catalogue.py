@@ -2,6 +2,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from asn_enrollment.domain.catalogue import (
     Programme,
     Session,
@@ -13,7 +15,6 @@ from asn_enrollment.domain.catalogue import (
 from asn_platform.tangsel import CATALOGUE
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Bidang, ProgrammeKind
-from pydantic import ValidationError
 
 START = datetime(2026, 7, 6, 8, 0, tzinfo=JAKARTA)
 END = datetime(2026, 7, 6, 16, 0, tzinfo=JAKARTA)
@@ -163,3 +164,15 @@ def test_session_for_copies_code_kind_and_default_capacity() -> None:
         ).capacity
         == 5
     )
+
+
+def test_errors_point_at_the_field_for_field_level_http_messages() -> None:
+    with pytest.raises(ValidationError) as caught:
+        session(ends_at=START)
+    assert [e["loc"] for e in caught.value.errors()] == [("ends_at",)]
+    with pytest.raises(ValidationError) as caught:
+        session(programme_kind="seminar")
+    assert [e["loc"] for e in caught.value.errors()] == [("speakers",)]
+    with pytest.raises(ValidationError) as caught:
+        session(starts_at=START.replace(tzinfo=None))
+    assert [e["loc"] for e in caught.value.errors()] == [("starts_at",)]

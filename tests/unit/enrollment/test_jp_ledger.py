@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+
 from asn_enrollment.domain.jp_ledger import (
     JpEntry,
     PersonStanding,

@@ -2,6 +2,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from asn_enrollment.domain.lifecycle import (
     BOOKING_STATUSES,
     TRANSITIONS,
@@ -23,8 +26,6 @@ from asn_enrollment.domain.lifecycle import (
 )
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import EnrollmentStatus as S
-from hypothesis import given
-from hypothesis import strategies as st
 
 # The table from the brief, written out independently of the code.
 LEGAL = {

@@ -1,6 +1,9 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from asn_enrollment.domain.nip import (
     Nip,
     NipError,
@@ -12,8 +15,6 @@ from asn_enrollment.domain.nip import (
     parse_nip,
 )
 from asn_platform.vocabulary import Sex
-from hypothesis import given
-from hypothesis import strategies as st
 
 from .strategies import TODAY, NipParts, valid_nip_parts
 

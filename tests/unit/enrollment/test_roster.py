@@ -1,9 +1,10 @@
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from asn_enrollment.domain.roster import RANKS, CivilServant, normalize_rank, rank_order
 from asn_platform.vocabulary import Bidang, PositionType
-from pydantic import ValidationError
 
 from .strategies import TODAY
 

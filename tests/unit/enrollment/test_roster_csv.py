@@ -1,4 +1,5 @@
 import pytest
+
 from asn_enrollment.domain.roster_csv import BadRow, RosterFileError, parse_roster_csv
 
 from .strategies import TODAY

@@ -11,12 +11,20 @@ from enum import StrEnum
 from typing import Self
 from urllib.parse import urlsplit
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from asn_enrollment.domain.bilingual import bilingual
 from asn_platform.tangsel import CATALOGUE, SeedProgramme
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ProgrammeKind, parse_competency_key
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
-
-from asn_enrollment.domain.bilingual import bilingual
 
 PROGRAMME_CODE_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
 
@@ -108,6 +116,17 @@ class Speaker(BaseModel):
         return _required(value)
 
 
+def _aware_jakarta(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            bilingual(
+                "waktu harus menyertakan zona waktu (WIB/UTC)",
+                "time must carry a timezone (WIB/UTC)",
+            )
+        )
+    return to_jakarta(value)
+
+
 class SessionMode(StrEnum):
     OFFLINE = "offline"
     ONLINE = "online"
@@ -133,20 +152,26 @@ class Session(BaseModel):
     )
     capacity: PositiveInt = Field(description="Seats; acceptances beyond it are waitlisted")
     speakers: tuple[Speaker, ...] = Field(
-        default=(), description="Invited speakers; required for seminars and workshops"
+        default=(),
+        validate_default=True,  # so the speaker rule also runs when none are given
+        description="Invited speakers; required for seminars and workshops",
     )
 
-    @field_validator("starts_at", "ends_at")
+    @field_validator("starts_at")
     @classmethod
-    def _aware_jakarta(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
+    def _start(cls, value: datetime) -> datetime:
+        return _aware_jakarta(value)
+
+    @field_validator("ends_at")
+    @classmethod
+    def _end(cls, value: datetime, info: ValidationInfo) -> datetime:
+        value = _aware_jakarta(value)
+        starts_at = info.data.get("starts_at")  # absent when the start itself was invalid
+        if starts_at is not None and value <= starts_at:
             raise ValueError(
-                bilingual(
-                    "waktu harus menyertakan zona waktu (WIB/UTC)",
-                    "time must carry a timezone (WIB/UTC)",
-                )
+                bilingual("waktu selesai harus setelah waktu mulai", "end must be after start")
             )
-        return to_jakarta(value)
+        return value
 
     @field_validator("place", "online_url")
     @classmethod
@@ -165,24 +190,26 @@ class Session(BaseModel):
             )
         return value
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if self.ends_at <= self.starts_at:
+    @field_validator("speakers")
+    @classmethod
+    def _speakers(cls, value: tuple[Speaker, ...], info: ValidationInfo) -> tuple[Speaker, ...]:
+        if info.data.get("programme_kind") in KINDS_NEEDING_SPEAKERS and not value:
             raise ValueError(
-                bilingual("waktu selesai harus setelah waktu mulai", "end must be after start")
+                bilingual(
+                    "seminar dan workshop wajib mencantumkan narasumber dan topiknya",
+                    "seminars and workshops must name at least one speaker with a topic",
+                )
             )
+        return value
+
+    @model_validator(mode="after")
+    def _place_or_link(self) -> Self:
+        # Spans two fields, so it is reported for the session as a whole.
         if self.place is None and self.online_url is None:
             raise ValueError(
                 bilingual(
                     "isi tempat atau tautan daring (atau keduanya untuk hybrid)",
                     "give a place or an online link (both for hybrid)",
-                )
-            )
-        if self.programme_kind in KINDS_NEEDING_SPEAKERS and not self.speakers:
-            raise ValueError(
-                bilingual(
-                    "seminar dan workshop wajib mencantumkan narasumber dan topiknya",
-                    "seminars and workshops must name at least one speaker with a topic",
                 )
             )
         return self

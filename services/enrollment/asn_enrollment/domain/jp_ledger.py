@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from asn_enrollment.domain.bilingual import bilingual
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import ANNUAL_JP_MINIMUM
-
-from asn_enrollment.domain.bilingual import bilingual
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from asn_platform.vocabulary import EnrollmentStatus
-
 from asn_enrollment.domain.bilingual import bilingual
+from asn_platform.vocabulary import EnrollmentStatus
 
 S = EnrollmentStatus
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from asn_platform.vocabulary import Sex
-
 from asn_enrollment.domain.bilingual import bilingual
+from asn_platform.vocabulary import Sex
 
 NIP_LENGTH = 18
 MIN_APPOINTMENT_YEAR = 1950

@@ -13,12 +13,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from asn_platform.timezone import now_jakarta
-from asn_platform.vocabulary import Bidang, PositionType
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from asn_enrollment.domain.bilingual import bilingual
 from asn_enrollment.domain.nip import mask_nip, parse_nip
+from asn_platform.timezone import now_jakarta
+from asn_platform.vocabulary import Bidang, PositionType
 
 # Golongan/ruang of PNS (PP 99/2000 scale): I, II and III run a-d, only IV reaches e.
 RANKS: tuple[str, ...] = (

@@ -112,7 +112,7 @@ def parse_roster_csv(
             bad.append(BadRow(line, (RowProblem(None, reason),)))
             continue
         record = dict(zip(header, row, strict=True))
-        problems = _validate(record, today, known_units)
+        servant, problems = _validate(record, today, known_units)
         nip_key = normalize_nip(record["nip"])
         if nip_key:
             if nip_key in first_line_of_nip:
@@ -128,10 +128,10 @@ def parse_roster_csv(
                 )
             else:
                 first_line_of_nip[nip_key] = line
-        if problems:
+        if servant is None or problems:
             bad.append(BadRow(line, tuple(problems)))
         else:
-            good.append(CivilServant.model_validate(record, context={"today": today}))
+            good.append(servant)
     return RosterImport(tuple(good), tuple(bad))
 
 
@@ -182,10 +182,11 @@ def _check_header(header: list[str]) -> None:
 
 def _validate(
     record: dict[str, str], today: date, known_units: Collection[str] | None
-) -> list[RowProblem]:
+) -> tuple[CivilServant | None, list[RowProblem]]:
+    servant: CivilServant | None = None
     problems: list[RowProblem] = []
     try:
-        CivilServant.model_validate(record, context={"today": today})
+        servant = CivilServant.model_validate(record, context={"today": today})
     except ValidationError as error:
         for detail in error.errors():
             column = str(detail["loc"][0]) if detail["loc"] else None
@@ -200,4 +201,4 @@ def _validate(
     if known_units is not None and unit and unit not in known_units:
         problems.append(RowProblem("unit_id", bilingual("unit tidak dikenal", "unknown unit")))
     problems.sort(key=lambda p: COLUMNS.index(p.column) if p.column in COLUMNS else -1)
-    return problems
+    return servant, problems

@@ -12,11 +12,10 @@ import random
 from collections.abc import Iterable
 from datetime import date
 
-from asn_platform.tangsel import UNITS, SeedUnit
-from asn_platform.vocabulary import Bidang, PositionType, Sex
-
 from asn_enrollment.domain.nip import make_nip
 from asn_enrollment.domain.roster import CivilServant
+from asn_platform.tangsel import UNITS, SeedUnit
+from asn_platform.vocabulary import Bidang, PositionType, Sex
 
 DEFAULT_SEED = 2026
 # The NIP "today" the seed is valid against; every appointment is before it.
