@@ -23,88 +23,33 @@ SEED_REFERENCE_DATE = date(2026, 1, 1)
 UNIT_SIZE = (8, 15)
 FUNGSIONAL_PER_UNIT = (2, 4)
 
+# One-word names written as text and split into tuples, so the lists stay short to read.
 FIRST_NAMES: dict[Sex, tuple[str, ...]] = {
-    Sex.L: (
-        "Agus",
-        "Ahmad",
-        "Andi",
-        "Arif",
-        "Bambang",
-        "Budi",
-        "Dedi",
-        "Dimas",
-        "Eko",
-        "Fajar",
-        "Hadi",
-        "Hendra",
-        "Irfan",
-        "Iwan",
-        "Joko",
-        "Muhammad",
-        "Rizky",
-        "Rudi",
-        "Slamet",
-        "Teguh",
-        "Wahyu",
-        "Yusuf",
+    Sex.L: tuple(
+        (
+            "Agus Ahmad Andi Arif Bambang Budi Dedi Dimas Eko Fajar Hadi Hendra Irfan Iwan "
+            "Joko Muhammad Rizky Rudi Slamet Teguh Wahyu Yusuf"
+        ).split()
     ),
-    Sex.P: (
-        "Ani",
-        "Ayu",
-        "Dewi",
-        "Dian",
-        "Endah",
-        "Fitri",
-        "Ika",
-        "Indah",
-        "Lestari",
-        "Mega",
-        "Novi",
-        "Nur",
-        "Putri",
-        "Ratna",
-        "Rina",
-        "Sari",
-        "Siti",
-        "Sri",
-        "Wulan",
-        "Yuliana",
+    Sex.P: tuple(
+        (
+            "Ani Ayu Dewi Dian Endah Fitri Ika Indah Lestari Mega Novi Nur Putri Ratna Rina "
+            "Sari Siti Sri Wulan Yuliana"
+        ).split()
     ),
 }
 LAST_NAMES: dict[Sex, tuple[str, ...]] = {
-    Sex.L: (
-        "Gunawan",
-        "Hakim",
-        "Harahap",
-        "Hidayat",
-        "Kurniawan",
-        "Lubis",
-        "Maulana",
-        "Nasution",
-        "Nugroho",
-        "Pratama",
-        "Rahman",
-        "Santoso",
-        "Saputra",
-        "Setiawan",
-        "Siregar",
-        "Sinaga",
-        "Wibowo",
+    Sex.L: tuple(
+        (
+            "Gunawan Hakim Harahap Hidayat Kurniawan Lubis Maulana Nasution Nugroho Pratama "
+            "Rahman Santoso Saputra Setiawan Siregar Sinaga Wibowo"
+        ).split()
     ),
-    Sex.P: (
-        "Handayani",
-        "Hidayati",
-        "Kartika",
-        "Lubis",
-        "Nasution",
-        "Permatasari",
-        "Purnamasari",
-        "Rahmawati",
-        "Siregar",
-        "Susanti",
-        "Utami",
-        "Wulandari",
-        "Yuliani",
+    Sex.P: tuple(
+        (
+            "Handayani Hidayati Kartika Lubis Nasution Permatasari Purnamasari Rahmawati "
+            "Siregar Susanti Utami Wulandari Yuliani"
+        ).split()
     ),
 }
 
