@@ -22,7 +22,7 @@ def gap_evidence_id(gap: Gap) -> str:
     text = (
         f"Skor unsur {gap.element_name_id} di {gap.display_name} {format_id(gap.nrr)} "
         f"(mutu {gap.mutu.value}) dari {format_count_id(gap.sample_size)} responden pada "
-        f"{gap.period.label('id')}, setara {format_id(gap.converted)} pada skala 25-100"
+        f"{gap.period.label('id')}, setara {format_id(gap.score)} pada skala 25-100"
     )
     if gap.provisional:
         text += " (sementara: jumlah responden belum memadai)"
@@ -34,7 +34,7 @@ def gap_evidence_en(gap: Gap) -> str:
     text = (
         f"The {gap.element_name_en} score at {gap.display_name} is {format_en(gap.nrr)} "
         f"(grade {gap.mutu.value}, {label}) from {format_count_en(gap.sample_size)} respondents "
-        f"in {gap.period.label('en')}, i.e. {format_en(gap.converted)} on the 25-100 scale"
+        f"in {gap.period.label('en')}, i.e. {format_en(gap.score)} on the 25-100 scale"
     )
     if gap.provisional:
         text += " (provisional: too few respondents)"
@@ -47,8 +47,8 @@ def gap_data(gap: Gap) -> dict[str, str | int | float | bool]:
         "unit_id": gap.unit_id,
         "unit_name": gap.display_name,
         "element": gap.element.value,
-        "nrr": gap.nrr,
-        "converted": gap.converted,
+        "nrr": float(gap.nrr),
+        "converted": float(gap.score),
         "mutu": gap.mutu.value,
         "sample_size": gap.sample_size,
         "period": gap.period.key,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from asn_platform.periods import Period
 from asn_platform.vocabulary import ELEMENTS, Bidang, ElementCode, Mutu, PositionType
 from asn_recommendations.domain.catalogue import Catalogue
+from asn_recommendations.domain.formatting import Number
 
 
 def gap_key(unit_id: str, element: ElementCode, period: Period) -> str:
@@ -28,7 +29,7 @@ class Gap:
     unit_id: str
     bidang: Bidang
     element: ElementCode
-    nrr: float  # mean answer on the 1-4 scale
+    score: Number  # converted element score, 25-100 (NRR x 25), as the surveys service sends it
     mutu: Mutu
     sample_size: int
     period: Period
@@ -38,15 +39,15 @@ class Gap:
     unit_name: str = ""  # short display name such as "Disdukcapil"; unit_id when empty
 
     def __post_init__(self) -> None:
-        if not 1.0 <= self.nrr <= 4.0:
-            raise ValueError(f"gap nrr {self.nrr} must be on the 1-4 scale")
+        if not 25 <= self.score <= 100:
+            raise ValueError(f"gap score {self.score} must be on the 25-100 scale")
         if self.sample_size < 0:
             raise ValueError("gap sample_size must not be negative")
 
     @property
-    def converted(self) -> float:
-        """The element score on the 25-100 scale (NRR x 25)."""
-        return self.nrr * 25
+    def nrr(self) -> Number:
+        """The element's mean answer on the 1-4 scale."""
+        return self.score / 25
 
     @property
     def key(self) -> str:

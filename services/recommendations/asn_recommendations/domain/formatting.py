@@ -7,22 +7,36 @@ earlier in the maths (see DOMAIN.md: round only for display).
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+
+# Scores arrive exact from the surveys service (Fraction or Decimal) or as floats from JSON.
+Number = float | Decimal | Fraction
 
 
-def _rounded(value: float, places: int) -> Decimal:
+def to_decimal(value: Number) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 40
+            return Decimal(value.numerator) / Decimal(value.denominator)
     # str() first so that 2.405 rounds as written, not as its binary approximation.
-    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return Decimal(str(value))
+
+
+def _rounded(value: Number, places: int) -> Decimal:
+    q = to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return q.copy_abs() if q == 0 else q  # never show "-0,00"
 
 
-def format_id(value: float, places: int = 2) -> str:
+def format_id(value: Number, places: int = 2) -> str:
     """2.41 -> "2,41"; 1234.5 -> "1.234,50" (Indonesian)."""
     text = f"{_rounded(value, places):,.{places}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def format_en(value: float, places: int = 2) -> str:
+def format_en(value: Number, places: int = 2) -> str:
     """2.41 -> "2.41"; 1234.5 -> "1,234.50" (English)."""
     return f"{_rounded(value, places):,.{places}f}"
 
@@ -85,12 +99,12 @@ def format_date_en(day: date) -> str:
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
-def format_signed_id(value: float, places: int = 2) -> str:
+def format_signed_id(value: Number, places: int = 2) -> str:
     """+0,44 / -0,44 / 0,00: a change shown with its sign."""
     text = format_id(value, places)
     return text if text.startswith("-") or _rounded(value, places) == 0 else f"+{text}"
 
 
-def format_signed_en(value: float, places: int = 2) -> str:
+def format_signed_en(value: Number, places: int = 2) -> str:
     text = format_en(value, places)
     return text if text.startswith("-") or _rounded(value, places) == 0 else f"+{text}"

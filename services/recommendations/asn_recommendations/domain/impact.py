@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from fractions import Fraction
 
 from asn_platform.periods import Period, PeriodKind
 from asn_platform.vocabulary import ELEMENTS, ElementCode, Mutu
 from asn_recommendations.domain.formatting import (
+    Number,
     format_date_en,
     format_date_id,
     format_en,
@@ -30,14 +32,14 @@ class ElementScore:
     """One period's score for the unit's element, as the surveys service published it."""
 
     period: Period
-    nrr: float  # 1-4 scale
+    score: Number  # converted, 25-100
     sample_size: int
     adequate: bool  # sample reached the Krejcie-Morgan size
     mutu: Mutu | None = None
 
     @property
-    def converted(self) -> float:
-        return self.nrr * 25
+    def nrr(self) -> Number:
+        return self.score / 25
 
 
 class ImpactStatus(StrEnum):
@@ -151,10 +153,11 @@ def measure_impact(
             f"{programme_code} ended on {format_date_en(completed_on)}{note_en}.",
         )
 
-    delta_nrr = after.nrr - before.nrr
-    delta_conv = after.converted - before.converted
+    # Exact arithmetic whatever number type the scores came in; floats only in the result.
+    delta_conv = Fraction(after.score) - Fraction(before.score)
+    delta_nrr = delta_conv / 25
     # Judge on the displayed precision, so float noise never reads as a change.
-    shown = round(delta_conv, 2)
+    shown = float(round(delta_conv, 2))
     if shown > min_change:
         direction = Direction.UP
     elif shown < -min_change:
@@ -167,14 +170,14 @@ def measure_impact(
         f"Skor unsur {el_id} di {name} {word_id} dari {format_id(before.nrr)} "
         f"({before.period.label('id')}) menjadi {format_id(after.nrr)} "
         f"({after.period.label('id')}), selisih {format_signed_id(delta_nrr)}; pada skala "
-        f"25-100 dari {format_id(before.converted)} menjadi {format_id(after.converted)} "
+        f"25-100 dari {format_id(before.score)} menjadi {format_id(after.score)} "
         f"({format_signed_id(delta_conv)}), sesudah program {programme_code}."
     )
     text_en = (
         f"The {el_en} score at {name} {word_en} from {format_en(before.nrr)} "
         f"({before.period.label('en')}) to {format_en(after.nrr)} "
         f"({after.period.label('en')}), a change of {format_signed_en(delta_nrr)}; on the "
-        f"25-100 scale from {format_en(before.converted)} to {format_en(after.converted)} "
+        f"25-100 scale from {format_en(before.score)} to {format_en(after.score)} "
         f"({format_signed_en(delta_conv)}), after programme {programme_code}."
     )
     if not both:
@@ -192,8 +195,8 @@ def measure_impact(
         ImpactStatus.MEASURED,
         before,
         after,
-        delta_nrr,
-        delta_conv,
+        float(delta_nrr),
+        float(delta_conv),
         direction,
         both,
         text_id,

@@ -310,10 +310,12 @@ class _Parser:
                     choices = ", ".join(b.value for b in Bidang)
                     self.fail(b_node, f"bidang {text!r} tidak dikenal; pilihan: {choices}")
 
-        action = RuleAction.SCHEDULE
+        # None when the action itself is bad: its dependent checks would only add noise.
+        action: RuleAction | None = RuleAction.SCHEDULE
         if "action" in items:
             a_node = items["action"][1]
             text = self.text(a_node, "action")
+            action = None
             if text is not None:
                 try:
                     action = RuleAction(text)
@@ -352,13 +354,13 @@ class _Parser:
                         items["programmes"][1],
                         f"tidak ada program dalam daftar yang terbuka untuk bidang {bidang.value}",
                     )
-        elif "programmes" in items and programmes:
+        elif action is RuleAction.FLAG_MANAGEMENT and "programmes" in items and programmes:
             self.fail(
                 items["programmes"][0],
                 "aksi flag_management tidak menjadwalkan program; hapus 'programmes'",
             )
 
-        if len(self.problems) > before or element is None or rationale_id is None:
+        if len(self.problems) > before or element is None or action is None or rationale_id is None:
             return None
         return Rule(
             element=element,
