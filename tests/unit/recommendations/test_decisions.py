@@ -65,13 +65,13 @@ def test_u7_at_disdukcapil_schedules_service_excellence_for_the_front_office() -
     decision = decide(gap())
     assert isinstance(decision, Schedule)
     assert decision.programme_code == "PLP-PRIMA"
-    assert decision.idempotency_key == "gap/disdukcapil/U7/2026-Q3"
+    assert decision.idempotency_key == "disdukcapil:U7:2026-Q3"
     assert decision.rule_version == "2026.1"
     assert nip(900) not in decision.cohort.nips  # struktural: not front office
     assert set(decision.cohort.nips) == {p.nip for p in STAFF}
     (session,) = decision.sessions
     assert session.first_day >= TODAY + timedelta(days=14)
-    assert decision.session_keys == ("gap/disdukcapil/U7/2026-Q3/PLP-PRIMA/1",)
+    assert decision.session_keys == ("disdukcapil:U7:2026-Q3:1",)
     assert decision.follow_up_of is None
     assert decision.explanation_id.startswith(
         "Skor unsur Perilaku Pelaksana di Disdukcapil 2,41 (mutu D) dari 312 responden pada "
@@ -103,7 +103,7 @@ def test_u9_flags_management_and_schedules_nothing() -> None:
     assert isinstance(decision, FlagManagement)
     assert decision.reason is FlagReason.NOT_TRAINING
     assert "sarana dan prasarana" in decision.explanation_id
-    assert decision.gap_key == "gap/disdukcapil/U9/2026-Q3"
+    assert decision.gap_key == "disdukcapil:U9:2026-Q3"
 
 
 def test_provisional_sample_schedules_nothing() -> None:
@@ -140,7 +140,7 @@ def test_redelivered_or_recomputed_gap_schedules_nothing_twice() -> None:
 
 def test_persisting_gap_waits_for_the_cool_down_then_follows_up() -> None:
     ended = date(2026, 10, 20)
-    prior = [PriorSchedule("gap/disdukcapil/U7/2026-Q3", "PLP-PRIMA", ended)]
+    prior = [PriorSchedule("disdukcapil:U7:2026-Q3", "PLP-PRIMA", ended)]
     q4 = gap(period=Period.parse("2026-Q4"))
 
     early = decide(q4, prior=prior, today=ended + timedelta(days=89))
@@ -151,15 +151,15 @@ def test_persisting_gap_waits_for_the_cool_down_then_follows_up() -> None:
     later = decide(q4, prior=prior, today=ended + timedelta(days=90))
     assert isinstance(later, Schedule)
     assert later.programme_code == "KOMUNIKASI"  # the rule's next programme
-    assert later.follow_up_of == "gap/disdukcapil/U7/2026-Q3"
+    assert later.follow_up_of == "disdukcapil:U7:2026-Q3"
     assert "program lanjutan" in later.explanation_id
-    assert later.idempotency_key == "gap/disdukcapil/U7/2026-Q4"
+    assert later.idempotency_key == "disdukcapil:U7:2026-Q4"
 
 
 def test_prior_schedules_of_other_units_or_elements_are_ignored() -> None:
     prior = [
-        PriorSchedule("gap/disdukcapil/U6/2026-Q3", "ADMINDUK", TODAY),
-        PriorSchedule("gap/dinkes/U7/2026-Q3", "PLP-PRIMA", TODAY),
+        PriorSchedule("disdukcapil:U6:2026-Q3", "ADMINDUK", TODAY),
+        PriorSchedule("dinkes:U7:2026-Q3", "PLP-PRIMA", TODAY),
     ]
     assert isinstance(decide(gap(), prior=prior), Schedule)
 
@@ -167,7 +167,7 @@ def test_prior_schedules_of_other_units_or_elements_are_ignored() -> None:
 def test_follow_up_repeats_a_programme_for_those_not_yet_trained() -> None:
     codes = ("PLP-PRIMA", "KOMUNIKASI", "INTEGRITAS")
     prior = [
-        PriorSchedule(f"gap/disdukcapil/U7/2026-Q{q}", code, date(2026, 3 * q, 10))
+        PriorSchedule(f"disdukcapil:U7:2026-Q{q}", code, date(2026, 3 * q, 10))
         for q, code in zip((1, 2, 3), codes, strict=True)
     ]
     done = tuple((code, date(2026, 3, 1)) for code in codes)

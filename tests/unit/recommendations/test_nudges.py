@@ -9,6 +9,7 @@ import pytest
 
 from asn_platform.vocabulary import PositionType
 from asn_recommendations.domain.nudges import (
+    Insistence,
     LimitReached,
     NonAttendance,
     NonAttendanceKind,
@@ -117,3 +118,14 @@ def test_no_nudge_cases_are_explicit_too() -> None:
     assert isinstance(decision, NoNudgeNeeded) and decision.reason is NoNudgeReason.COMPLETED
     gone = decide_nudge(person(1, active=False), PLP, declines(1), reminders_sent=0, policy=POLICY)
     assert isinstance(gone, NoNudgeNeeded) and gone.reason is NoNudgeReason.INACTIVE
+
+
+def test_insistence_rises_with_the_reminder_number() -> None:
+    kinds = []
+    for sent in range(3):
+        decision = decide_nudge(
+            person(1), PLP, declines(sent + 1), reminders_sent=sent, policy=POLICY
+        )
+        assert isinstance(decision, Nudge)
+        kinds.append(decision.insistence)
+    assert kinds == [Insistence.GENTLE, Insistence.ENCOURAGING, Insistence.FIRM]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asn_platform.periods import Period
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu, PositionType
 from asn_recommendations.domain.recommend import (
     ReasonKind,
@@ -87,6 +89,10 @@ def test_explanation_strings_use_the_decimal_comma_and_cite_their_data() -> None
         "programme_jp": 24,
     }
     assert top.reason_id == f"{gap_reason.reason_id} {jp_reason.reason_id}"
+    evidence = top.evidence
+    assert evidence["score"] == top.score
+    assert [r["kind"] for r in evidence["reasons"]] == ["unit_gap", "jp_minimum"]  # type: ignore[index, union-attr]
+    assert json.loads(json.dumps(evidence)) == evidence
     assert jp_status_id(2026, 8) == "JP Anda tahun 2026 baru 8 dari minimal 20 JP"
     assert jp_status_id(2026, 7.5) == "JP Anda tahun 2026 baru 7,5 dari minimal 20 JP"
 
@@ -174,3 +180,12 @@ def test_recommendation_properties(position, jp, completed, elements, seed) -> N
         )
     random.Random(seed).shuffle(gaps)
     assert recommend(position, jp=jp, completed=done, gaps=tuple(gaps)) == items
+
+
+def test_one_reason_per_element_from_its_latest_gap() -> None:
+    older = gap(element=ElementCode.U7, score=55.0, period=Period.parse("2026-Q2"))
+    items = recommend(gaps=(older, U7_GAP), jp=30)
+    top = items[0]
+    assert top.programme_code == "PLP-PRIMA"
+    gap_reasons = [r for r in top.reasons if r.kind is ReasonKind.UNIT_GAP]
+    assert len(gap_reasons) == 1 and gap_reasons[0].data["period"] == "2026-Q3"

@@ -18,7 +18,13 @@ from enum import StrEnum
 from asn_recommendations.domain.catalogue import Catalogue, ProgrammeInfo, fitting_programmes
 from asn_recommendations.domain.cohort import Cohort, CohortMember, choose_cohort
 from asn_recommendations.domain.evidence import gap_evidence_en, gap_evidence_id
-from asn_recommendations.domain.facts import Gap, Interval, LearningRecord, StaffProfile
+from asn_recommendations.domain.facts import (
+    Gap,
+    Interval,
+    LearningRecord,
+    StaffProfile,
+    gap_scope,
+)
 from asn_recommendations.domain.formatting import (
     format_count_en,
     format_count_id,
@@ -89,9 +95,7 @@ class Schedule:
     @property
     def session_keys(self) -> tuple[str, ...]:
         """Stable per-session keys, for idempotent session creation downstream."""
-        return tuple(
-            f"{self.idempotency_key}/{self.programme_code}/{s.number}" for s in self.sessions
-        )
+        return tuple(f"{self.idempotency_key}:{s.number}" for s in self.sessions)
 
 
 Decision = Schedule | Skip | FlagManagement
@@ -116,7 +120,7 @@ def decide_for_gap(
     `today`: the decision's date on the Jakarta calendar.
     """
     key = gap.key
-    prefix = key.rsplit("/", 1)[0] + "/"
+    prefix = gap_scope(gap.unit_id, gap.element)
     prior = sorted(
         (p for p in prior if p.gap_key.startswith(prefix)),
         key=lambda p: (p.last_session_day, p.gap_key),

@@ -16,10 +16,17 @@ from asn_recommendations.domain.catalogue import Catalogue
 from asn_recommendations.domain.formatting import Number
 
 
+def gap_scope(unit_id: str, element: ElementCode) -> str:
+    """The key prefix shared by one unit's gaps on one element, across periods."""
+    return f"{unit_id}:{element.value}:"
+
+
 def gap_key(unit_id: str, element: ElementCode, period: Period) -> str:
-    """Stable identity of a gap: a redelivered or recomputed gap for the same unit, element and
-    period maps to the same key, so whatever was decided for it is decided once."""
-    return f"gap/{unit_id}/{element.value}/{period.key}"
+    """Stable identity of a gap, e.g. "disdukcapil:U7:2026-Q3": a redelivered or recomputed gap
+    for the same unit, element and period maps to the same key, so it is decided once. The
+    programme is deliberately not part of it: if the facts changed between deliveries, a
+    different programme must not slip through as a second, "different" decision."""
+    return f"{gap_scope(unit_id, element)}{period.key}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,23 @@ class NonAttendance:
     on: date
 
 
+class Insistence(StrEnum):
+    """How insistent a reminder is (values match the nudge-requested event's tone); separate
+    from Tone, which is the register (ramah/formal) the HR office chose for all messages."""
+
+    GENTLE = "gentle"  # first reminder: inform about the benefit
+    ENCOURAGING = "encouraging"  # later reminders: remind and encourage
+    FIRM = "firm"  # the last reminder before escalation
+
+
+def insistence_of(reminder_number: int, max_reminders: int) -> Insistence:
+    if reminder_number <= 1:
+        return Insistence.GENTLE
+    if reminder_number >= max_reminders:
+        return Insistence.FIRM
+    return Insistence.ENCOURAGING
+
+
 @dataclass(frozen=True, slots=True)
 class Nudge:
     nip: str
@@ -44,6 +61,10 @@ class Nudge:
     tone: Tone
     message_id: str
     message_en: str
+
+    @property
+    def insistence(self) -> Insistence:
+        return insistence_of(self.reminder_number, self.max_reminders)
 
 
 @dataclass(frozen=True, slots=True)

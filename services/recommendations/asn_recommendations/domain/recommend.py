@@ -21,6 +21,7 @@ from asn_platform.vocabulary import (
     ANNUAL_JP_MINIMUM,
     BIDANG_LABELS,
     Bidang,
+    ElementCode,
     Mutu,
     PositionType,
 )
@@ -83,6 +84,14 @@ class Recommendation:
     def reason_en(self) -> str:
         return " ".join(r.reason_en for r in self.reasons)
 
+    @property
+    def evidence(self) -> dict[str, object]:
+        """Every reason's figures, JSON-ready, for the recommendation-issued event."""
+        return {
+            "score": self.score,
+            "reasons": [{"kind": r.kind.value, "weight": r.weight, **r.data} for r in self.reasons],
+        }
+
 
 def recommend_for(
     person: StaffProfile,
@@ -101,7 +110,8 @@ def recommend_for(
     too few answers are not evidence). `unit_bidang`: the unit's field, used when the profile
     has no field of its own.
     """
-    own_field = person.bidang or unit_bidang or next((g.bidang for g in unit_gaps), None)
+    own_gaps = [g for g in unit_gaps if g.unit_id == person.unit_id]
+    own_field = person.bidang or unit_bidang or next((g.bidang for g in own_gaps), None)
     done = record.completed_codes
 
     def open_to_person(p: ProgrammeInfo) -> bool:
@@ -114,9 +124,13 @@ def recommend_for(
     def add(p: ProgrammeInfo, reason: Reason) -> None:
         reasons.setdefault(p.code, []).append(reason)
 
-    for gap in sorted(unit_gaps, key=lambda g: (g.element.value, g.period)):
-        if gap.unit_id != person.unit_id or gap.provisional:
-            continue
+    # One reason per element: the most recent adequate gap (a unit may report the same weak
+    # element for a month and its quarter; counting both would double its weight).
+    latest: dict[ElementCode, Gap] = {}
+    for gap in sorted(own_gaps, key=lambda g: (g.period.first_day, g.period.key)):
+        if not gap.provisional:
+            latest[gap.element] = gap
+    for _, gap in sorted(latest.items()):
         rule = rules.rule_for(gap.element, gap.bidang)
         if rule is None or rule.action is not RuleAction.SCHEDULE:
             continue
