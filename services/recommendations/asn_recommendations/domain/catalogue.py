@@ -68,8 +68,3 @@ def fitting_programmes(
     """The programmes among `codes` (order kept) that fit `bidang`; unknown codes are skipped."""
     found = (catalogue.get(code) for code in codes)
     return tuple(p for p in found if p is not None and fits_field(p, bidang))
-
-
-def shares_competency(a: ProgrammeInfo, competencies: Iterable[str]) -> bool:
-    wanted = set(competencies)
-    return any(c in wanted for c in a.competencies)

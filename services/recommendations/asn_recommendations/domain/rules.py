@@ -30,7 +30,6 @@ from asn_recommendations.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, f
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-_NULL = "tag:yaml.org,2002:null"
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
 
