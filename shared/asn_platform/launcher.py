@@ -169,6 +169,10 @@ class Platform:
             self.start_services()
             self.wait_ready()
             return
+        if self.postgres is not None and self.postgres.stale_pid() is None:
+            # Services reconnect by themselves (the pool opens new connections on demand).
+            console.print("[yellow]embedded PostgreSQL stopped: starting it again[/]")
+            self.postgres.start()
         for svc in self.services:
             if not svc.alive():
                 code = svc.proc.returncode if svc.proc else None

@@ -25,8 +25,9 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
     if use_json:
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(service)s %(name)s %(message)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                "%(levelname)s %(service)s %(name)s %(message)s",
+                rename_fields={"levelname": "level", "name": "logger"},
+                timestamp="time",  # ISO 8601 in UTC: unambiguous for log shippers
             )
         )
     else:
