@@ -29,7 +29,17 @@ from asn_platform.contracts.base import (
 )
 from asn_platform.vocabulary import AgeBand, Bidang, Education, ElementCode, Mutu, Occupation, Sex
 
-_ANSWERS: dict[str, JsonValue] = {"U1": 3, "U2": 3, "U3": 2, "U4": 4, "U5": 3, "U6": 3, "U7": 2, "U8": 3, "U9": 3}
+_ANSWERS: dict[str, JsonValue] = {
+    "U1": 3,
+    "U2": 3,
+    "U3": 2,
+    "U4": 4,
+    "U5": 3,
+    "U6": 3,
+    "U7": 2,
+    "U8": 3,
+    "U9": 3,
+}
 
 
 class IntakeChannel(StrEnum):
