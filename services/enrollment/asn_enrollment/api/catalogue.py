@@ -1,0 +1,159 @@
+"""Catalogue routes: programmes and their sessions (times in Asia/Jakarta)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from asn_enrollment.api.common import in_transaction, reading
+from asn_enrollment.domain.catalogue import Programme, Speaker
+from asn_enrollment.settings import Settings
+from asn_enrollment.store import catalogue as store
+from asn_enrollment.store import enrollments as enrollment_store
+from asn_platform.service import ServiceContext
+from asn_platform.vocabulary import Bidang, ProgrammeKind
+
+
+class ProgrammeIn(Programme):
+    active: bool = Field(default=True, description="Inactive programmes get no new sessions")
+
+
+class ProgrammePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    kind: ProgrammeKind | None = None
+    competencies: list[str] | None = None
+    target_fields: list[Bidang] | None = None
+    jp: int | None = None
+    benefit_id: str | None = None
+    benefit_en: str | None = None
+    default_capacity: int | None = None
+    days: int | None = None
+    active: bool | None = None
+
+
+class SessionIn(BaseModel):
+    """A session to open. Times need an offset (+07:00 for WIB); they are shown in WIB."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None = None
+    online_url: str | None = None
+    capacity: int | None = Field(default=None, description="Defaults to the programme's")
+    speakers: list[Speaker] = Field(
+        default_factory=list, description="Required for seminars and workshops"
+    )
+
+
+class SessionPatch(BaseModel):
+    """Times are not changed here: people may already hold them (cancel and reopen instead)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    place: str | None = None
+    online_url: str | None = None
+    capacity: int | None = None
+    speakers: list[Speaker] | None = None
+
+
+def router(ctx: ServiceContext[Settings]) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["katalog dan sesi / catalogue and sessions"])
+
+    @api.get("/programmes", summary="Katalog program / the programme catalogue")
+    async def list_programmes(
+        kind: ProgrammeKind | None = None,
+        bidang: Bidang | None = Query(default=None, description="Open to this field"),
+        competency: str | None = Query(default=None, examples=["manajerial.komunikasi"]),
+        active: bool | None = None,
+    ) -> list[dict[str, Any]]:
+        async with reading(ctx.pool) as conn:
+            rows = await store.list_programmes(
+                conn,
+                kind=kind.value if kind else None,
+                bidang=bidang.value if bidang else None,
+                competency=competency,
+                active=active,
+            )
+        return [store.programme_json(r) for r in rows]
+
+    @api.post("/programmes", status_code=201, summary="Tambah program / add a programme")
+    async def create_programme(body: ProgrammeIn) -> dict[str, Any]:
+        programme = Programme.model_validate(body.model_dump(exclude={"active"}))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.create_programme(c, programme, body.active)
+        )
+        return store.programme_json(row)
+
+    @api.get("/programmes/{code}", summary="Satu program / one programme")
+    async def get_programme(code: str) -> dict[str, Any]:
+        async with reading(ctx.pool) as conn:
+            return store.programme_json(await store.require_programme(conn, code))
+
+    @api.patch("/programmes/{code}", summary="Ubah program / change a programme")
+    async def patch_programme(code: str, body: ProgrammePatch) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        row = await in_transaction(ctx.pool, lambda c: store.update_programme(c, code, changes))
+        return store.programme_json(row)
+
+    @api.post(
+        "/programmes/{code}/sessions",
+        status_code=201,
+        summary="Buka sesi / open a session of a programme",
+    )
+    async def create_session(code: str, body: SessionIn) -> dict[str, Any]:
+        fields = body.model_dump(exclude_unset=True, exclude_none=True)
+
+        async def work(conn: asyncpg.Connection) -> asyncpg.Record:
+            session_id = await store.create_session(conn, code, fields)
+            return await store.require_session(conn, session_id)
+
+        return store.session_json(await in_transaction(ctx.pool, work))
+
+    @api.get("/sessions", summary="Daftar sesi / sessions, by start time")
+    async def list_sessions(
+        programme_code: str | None = None,
+        starts_from: datetime | None = Query(default=None, description="With offset, e.g. +07:00"),
+        starts_before: datetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        async with reading(ctx.pool) as conn:
+            rows = await store.list_sessions(
+                conn,
+                programme_code=programme_code,
+                starts_from=starts_from,
+                starts_before=starts_before,
+                limit=limit,
+                offset=offset,
+            )
+        return [store.session_json(r) for r in rows]
+
+    @api.get("/sessions/{session_id}", summary="Satu sesi dan kursinya / a session and its seats")
+    async def get_session(session_id: UUID) -> dict[str, Any]:
+        async with reading(ctx.pool) as conn:
+            return store.session_json(await store.require_session(conn, session_id))
+
+    @api.patch(
+        "/sessions/{session_id}",
+        summary="Ubah sesi / change place, link, speakers or capacity (more seats promote the waitlist)",
+    )
+    async def patch_session(session_id: UUID, body: SessionPatch) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+
+        async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+            await store.update_session(conn, session_id, changes)
+            promoted = await enrollment_store.promote_after_capacity_change(conn, session_id)
+            row = await store.require_session(conn, session_id)
+            return {**store.session_json(row), "promoted": [str(p) for p in promoted]}
+
+        return await in_transaction(ctx.pool, work)
+
+    return api

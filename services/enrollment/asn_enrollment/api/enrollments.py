@@ -1,0 +1,113 @@
+"""Enrollment routes: invitations, status changes (with waitlist and no double booking)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from asn_enrollment.api.common import in_transaction, reading, valid_nip
+from asn_enrollment.settings import Settings
+from asn_enrollment.store import catalogue as catalogue_store
+from asn_enrollment.store import enrollments as store
+from asn_platform.service import ServiceContext
+from asn_platform.vocabulary import EnrollmentStatus
+
+
+class InviteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nip: str = Field(description="NIP of the civil servant (18 digits)")
+    register: bool = Field(
+        default=False,
+        description=(
+            "false: invite (the person accepts or declines). true: invite and accept at once "
+            "(a seat if free, else the waitlist), with the capacity and overlap checks."
+        ),
+    )
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: EnrollmentStatus = Field(
+        description=(
+            "enrolled (accept; waitlisted when full), declined (reason required), cancelled, "
+            "attended, no_show, completed (score required)"
+        )
+    )
+    reason: str | None = Field(default=None, max_length=2000, description="Why (declines)")
+    score: int | None = Field(default=None, description="Completion score 0-100")
+    completed_at: datetime | None = Field(
+        default=None, description="When completed, if not now (with offset)"
+    )
+
+
+def _result(result: store.TransitionResult) -> dict[str, Any]:
+    return {
+        **store.enrollment_json(result.enrollment),
+        "promoted": [str(p) for p in result.promoted],
+    }
+
+
+def router(ctx: ServiceContext[Settings]) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["pendaftaran / enrollments"])
+
+    @api.post(
+        "/sessions/{session_id}/enrollments",
+        status_code=201,
+        summary="Undang atau daftarkan ASN ke sesi / invite or register a civil servant",
+    )
+    async def invite(session_id: UUID, body: InviteIn) -> dict[str, Any]:
+        nip = valid_nip(body.nip)
+        if body.register:
+            result = await in_transaction(ctx.pool, lambda c: store.register(c, session_id, nip))
+            return _result(result)
+        row = await in_transaction(ctx.pool, lambda c: store.invite_or_conflict(c, session_id, nip))
+        return store.enrollment_json(row)
+
+    @api.get(
+        "/sessions/{session_id}/enrollments",
+        summary="Peserta sesi / a session's enrollments (waitlist in order)",
+    )
+    async def session_enrollments(
+        session_id: UUID, status: EnrollmentStatus | None = None
+    ) -> list[dict[str, Any]]:
+        async with reading(ctx.pool) as conn:
+            await catalogue_store.require_session(conn, session_id)
+            rows = await store.list_for_session(conn, session_id, status.value if status else None)
+        return [store.enrollment_json(r) for r in rows]
+
+    @api.get("/enrollments/{enrollment_id}", summary="Satu pendaftaran / one enrollment")
+    async def get_enrollment(enrollment_id: UUID) -> dict[str, Any]:
+        async with reading(ctx.pool) as conn:
+            return store.enrollment_json(await store.require(conn, enrollment_id))
+
+    @api.post(
+        "/enrollments/{enrollment_id}/transitions",
+        summary="Ubah status pendaftaran / change an enrollment's status",
+        description=(
+            "invited -> enrolled | declined (reason); waitlisted -> cancelled | declined; "
+            "enrolled -> cancelled | attended | no_show; attended -> completed (score). "
+            "Anything else is refused with 409 naming from, to and the allowed targets. "
+            "Cancelling a seat promotes the waitlist in the same transaction."
+        ),
+    )
+    async def change_status(enrollment_id: UUID, body: TransitionIn) -> dict[str, Any]:
+        async def work(conn: asyncpg.Connection) -> store.TransitionResult:
+            return await store.transition(
+                conn,
+                enrollment_id,
+                body.to,
+                reason=body.reason,
+                score=body.score,
+                completed_at=body.completed_at,
+            )
+
+        return _result(await in_transaction(ctx.pool, work))
+
+    return api

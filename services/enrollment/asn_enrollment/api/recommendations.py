@@ -1,0 +1,67 @@
+"""A question to the recommendations service over Kafka request/reply (no shared database)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from asn_enrollment.api.common import reading, valid_nip
+from asn_enrollment.domain.nip import mask_nip
+from asn_enrollment.settings import Settings
+from asn_enrollment.store import roster as roster_store
+from asn_platform import topics
+from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.rpc import RpcClient, RpcError, RpcTimeout
+from asn_platform.service import ServiceContext
+
+log = logging.getLogger(__name__)
+RPC_CLIENT = "rpc_client"  # key in ServiceContext.extras
+
+
+def router(ctx: ServiceContext[Settings]) -> APIRouter:
+    api = APIRouter(prefix="/api/v1/asn", tags=["rekomendasi / recommendations"])
+
+    @api.get(
+        "/{nip}/recommendations",
+        summary="Rekomendasi pelatihan untuk ASN / training recommendations for one person",
+        description=(
+            "Asks the recommendations service over Kafka and returns its answer. 503 when no "
+            "answer comes within ASN_ENROLLMENT_RECOMMENDATIONS_TIMEOUT_S (default 5 s)."
+        ),
+        responses={503: {"description": "no answer in time"}, 502: {"description": "it failed"}},
+    )
+    async def recommendations(nip: str, request: Request) -> dict[str, Any]:
+        nip = valid_nip(nip)
+        async with reading(ctx.pool) as conn:
+            await roster_store.require(conn, nip)
+        client: RpcClient = ctx.extras[RPC_CLIENT]
+        timeout_s = ctx.settings.enrollment_recommendations_timeout_s
+        try:
+            return await client.request(
+                topics.RPC_RECOMMENDATIONS_REQUEST,
+                {"nip": nip, "lang": lang_of(request)},
+                timeout_s=timeout_s,
+                key=nip.encode(),
+            )
+        except RpcTimeout:
+            log.warning("recommendations for %s: no answer within %gs", mask_nip(nip), timeout_s)
+            raise ApiError(
+                503,
+                "recommendations_unavailable",
+                f"Layanan rekomendasi tidak menjawab dalam {timeout_s:g} detik; coba lagi nanti.",
+                f"The recommendations service did not answer within {timeout_s:g} s; "
+                "try again later.",
+                {"timeout_s": timeout_s},
+            ) from None
+        except RpcError as err:
+            log.warning("recommendations for %s failed: %s", mask_nip(nip), err)
+            raise ApiError(
+                502,
+                "recommendations_failed",
+                "Layanan rekomendasi gagal menjawab; coba lagi nanti.",
+                "The recommendations service failed to answer; try again later.",
+            ) from None
+
+    return api

@@ -1,0 +1,186 @@
+"""Roster routes: civil servants (ASN) by NIP, and the CSV import."""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+from email.parser import BytesParser
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from asn_enrollment.api.common import in_transaction, reading, valid_nip
+from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
+from asn_enrollment.errors import FieldInvalid
+from asn_enrollment.settings import Settings
+from asn_enrollment.store import enrollments as enrollment_store
+from asn_enrollment.store import roster as store
+from asn_platform.service import ServiceContext
+from asn_platform.timezone import now_jakarta
+from asn_platform.vocabulary import Bidang
+
+
+class AsnPatch(BaseModel):
+    """Fields to change; the rest stay. The NIP itself never changes (it is the identity)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    unit_id: str | None = None
+    bidang: str | None = None
+    position: str | None = None
+    position_type: str | None = None
+    rank: str | None = None
+    supervisor_nip: str | None = None
+    active: bool | None = None
+
+
+class AsnList(BaseModel):
+    total: int
+    items: list[dict[str, Any]]
+
+
+class ImportProblem(BaseModel):
+    column: str | None = Field(description="Column, or null when the row's shape is wrong")
+    reason: str
+
+
+class ImportBadRow(BaseModel):
+    line: int = Field(description="Line in the file; the header is line 1")
+    message: str
+    problems: list[ImportProblem]
+
+
+class ImportResult(BaseModel):
+    imported: int = Field(description="Good rows (created + updated + unchanged)")
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int = Field(description="Bad rows, each listed in bad_rows")
+    bad_rows: list[ImportBadRow]
+
+
+def _csv_bytes(content_type: str, body: bytes) -> bytes:
+    """The file from a multipart form (field 'file') or a raw text/csv body."""
+    if content_type.split(";")[0].strip().lower() != "multipart/form-data":
+        return body
+    # python-multipart is not a dependency; the stdlib MIME parser reads form uploads fine.
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    parts = list(message.iter_parts()) if message.is_multipart() else []
+    chosen = next(
+        (p for p in parts if p.get_param("name", header="content-disposition") == "file"),
+        next((p for p in parts if p.get_filename()), None),
+    )
+    if chosen is None:
+        raise FieldInvalid("file", "tidak ada bagian 'file' dalam formulir (no 'file' form part)")
+    payload = chosen.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def router(ctx: ServiceContext[Settings]) -> APIRouter:
+    api = APIRouter(prefix="/api/v1/asn", tags=["daftar ASN / roster"])
+
+    @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
+    async def list_asn(
+        unit_id: str | None = None,
+        bidang: Bidang | None = None,
+        active: bool | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> AsnList:
+        async with reading(ctx.pool) as conn:
+            total, rows = await store.search(
+                conn,
+                unit_id=unit_id,
+                bidang=bidang.value if bidang else None,
+                active=active,
+                limit=limit,
+                offset=offset,
+            )
+        return AsnList(total=total, items=[store.servant_json(r) for r in rows])
+
+    @api.post("", status_code=201, summary="Tambah ASN / add a civil servant")
+    async def create_asn(body: CivilServant) -> dict[str, Any]:
+        row = await in_transaction(ctx.pool, lambda c: store.create(c, body, now_jakarta()))
+        return store.servant_json(row)
+
+    @api.post(
+        "/import",
+        summary="Impor daftar ASN dari CSV / import the roster from CSV",
+        description=(
+            "Send the file as multipart/form-data (field 'file') or as a text/csv body. "
+            f"Columns: {','.join(COLUMNS)} (comma or semicolon, UTF-8). Good rows are created "
+            "or updated even when others are bad; each bad row is listed with its line and "
+            "reasons. Unchanged rows publish nothing."
+        ),
+        response_model=ImportResult,
+    )
+    async def import_csv(request: Request) -> ImportResult:
+        limit = ctx.settings.enrollment_max_csv_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FieldInvalid("file", f"file lebih dari {limit} byte (file over {limit} bytes)")
+        body = await request.body()
+        if len(body) > limit:
+            raise FieldInvalid("file", f"file lebih dari {limit} byte (file over {limit} bytes)")
+        data = _csv_bytes(request.headers.get("content-type", ""), body)
+        today = now_jakarta().date()
+        try:
+            # Validation is CPU work; keep the event loop free for other requests.
+            parsed = await asyncio.to_thread(parse_roster_csv, data, today=today)
+        except RosterFileError as err:
+            raise FieldInvalid("file", str(err)) from None
+        counts = await in_transaction(
+            ctx.pool, lambda c: store.upsert_many(c, parsed.good, now_jakarta())
+        )
+        return ImportResult(
+            imported=len(parsed.good),
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            rejected=len(parsed.bad),
+            bad_rows=[
+                ImportBadRow(
+                    line=b.line,
+                    message=b.message,
+                    problems=[ImportProblem(column=p.column, reason=p.reason) for p in b.problems],
+                )
+                for b in parsed.bad
+            ],
+        )
+
+    @api.get("/{nip}", summary="Profil ASN / one civil servant")
+    async def get_asn(nip: str) -> dict[str, Any]:
+        nip = valid_nip(nip)
+        async with reading(ctx.pool) as conn:
+            return store.servant_json(await store.require(conn, nip))
+
+    @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
+    async def patch_asn(nip: str, body: AsnPatch) -> dict[str, Any]:
+        nip = valid_nip(nip)
+        changes = body.model_dump(exclude_unset=True)
+        row = await in_transaction(ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()))
+        return store.servant_json(row)
+
+    @api.delete(
+        "/{nip}",
+        summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
+    )
+    async def deactivate_asn(nip: str) -> dict[str, Any]:
+        nip = valid_nip(nip)
+        row = await in_transaction(ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()))
+        return store.servant_json(row)
+
+    @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
+    async def person_enrollments(nip: str) -> list[dict[str, Any]]:
+        nip = valid_nip(nip)
+        async with reading(ctx.pool) as conn:
+            await store.require(conn, nip)
+            rows = await enrollment_store.list_for_person(conn, nip)
+        return [enrollment_store.enrollment_json(r) for r in rows]
+
+    return api
