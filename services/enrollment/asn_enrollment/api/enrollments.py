@@ -22,7 +22,7 @@ class InviteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nip: str = Field(description="NIP of the civil servant (18 digits)")
-    register: bool = Field(
+    accept: bool = Field(
         default=False,
         description=(
             "false: invite (the person accepts or declines). true: invite and accept at once "
@@ -64,7 +64,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     )
     async def invite(session_id: UUID, body: InviteIn) -> dict[str, Any]:
         nip = valid_nip(body.nip)
-        if body.register:
+        if body.accept:
             result = await in_transaction(ctx.pool, lambda c: store.register(c, session_id, nip))
             return _result(result)
         row = await in_transaction(ctx.pool, lambda c: store.invite_or_conflict(c, session_id, nip))
