@@ -77,7 +77,7 @@ class AsnProfileChanged(Event):
     )
     supervisor_nip: Nip | None = Field(default=None, description="Direct supervisor, if any.")
     active: bool = Field(description="False once the person left the roster.")
-    change: ProfileChange
+    change: ProfileChange = Field(description="What happened to the roster entry.")
     changed_at: Moment
 
     @model_validator(mode="after")
@@ -123,7 +123,7 @@ class EnrollmentChanged(Event):
     nip: Nip
     programme_code: ProgrammeCode
     session_id: EntityId = Field(description="The session (date, place) enrolled in.")
-    status: EnrollmentStatus
+    status: EnrollmentStatus = Field(description="The new status.")
     previous_status: EnrollmentStatus | None = Field(
         default=None, description="Status before this change; null when just created."
     )
@@ -172,7 +172,7 @@ class TrainingCompleted(Event):
     nip: Nip
     unit_id: UnitId = Field(description="The person's unit at completion (for impact per unit).")
     programme_code: ProgrammeCode
-    programme_kind: ProgrammeKind
+    programme_kind: ProgrammeKind = Field(description="Kind of programme (PKP, teknis, ...).")
     competencies: list[CompetencyKey] = Field(
         default_factory=list, description="Competencies the programme develops."
     )
@@ -185,8 +185,10 @@ class TrainingCompleted(Event):
         default=None, ge=0, le=100, description="Learning score (Kirkpatrick level 2), if assessed."
     )
     completed_at: Moment
-    session_id: EntityId | None = None
-    scheduled_programme_id: EntityId | None = None
+    session_id: EntityId | None = Field(default=None, description="The session attended.")
+    scheduled_programme_id: EntityId | None = Field(
+        default=None, description="The scheduled programme it belonged to, if any."
+    )
 
     def partition_key(self) -> str:
         return self.nip

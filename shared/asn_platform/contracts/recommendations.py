@@ -36,10 +36,10 @@ class GapRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    element: ElementCode
+    element: ElementCode = Field(description="The weak SKM element.")
     period: PeriodKey
-    score_converted: float = Field(ge=25, le=100)
-    mutu: Mutu
+    score_converted: float = Field(ge=25, le=100, description="Its converted score (25-100).")
+    mutu: Mutu = Field(description="Its quality band.")
 
 
 class ScheduledSession(BaseModel):
@@ -59,7 +59,7 @@ class ScheduledSession(BaseModel):
         pattern=r"^https?://\S+$",
         description="Meeting link, for online sessions.",
     )
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: int = Field(ge=1, le=10_000, description="Seats in the session.")
     cohort: list[Nip] = Field(description="Civil servants invited to this session.")
 
     @model_validator(mode="after")
@@ -126,7 +126,7 @@ class ProgrammeScheduled(Event):
     gap: GapRef | None = Field(
         default=None, description="The SKM gap that motivated it; null if not gap-driven."
     )
-    sessions: list[ScheduledSession] = Field(min_length=1)
+    sessions: list[ScheduledSession] = Field(min_length=1, description="When and where.")
     explanation_id: Explanation = Field(description="Why, in Indonesian.")
     explanation_en: Explanation = Field(description="Why, in English.")
 
@@ -180,7 +180,7 @@ class RecommendationIssued(Event):
 
     nip: Nip
     unit_id: UnitId
-    items: list[RecommendationItem] = Field(min_length=1)
+    items: list[RecommendationItem] = Field(min_length=1, description="Ranked programmes.")
     issued_at: Moment
 
     @model_validator(mode="after")
@@ -239,10 +239,12 @@ class NudgeRequested(Event):
     programme_code: ProgrammeCode
     attempt: int = Field(ge=1, le=100, description="1 for the first nudge about this programme.")
     include_supervisor: bool = Field(description="Copy the supervisor (involve, never shame).")
-    supervisor_nip: Nip | None = None
+    supervisor_nip: Nip | None = Field(
+        default=None, description="The supervisor to copy; required with include_supervisor."
+    )
     message_id: Explanation = Field(description="The message, in Indonesian.")
     message_en: Explanation = Field(description="The message, in English.")
-    tone: NudgeTone
+    tone: NudgeTone = Field(description="How insistent the message is.")
     requested_at: Moment
     enrollment_id: EntityId | None = Field(
         default=None, description="The declined or missed enrollment, if any."

@@ -93,7 +93,7 @@ class SurveySubmitted(Event):
     bidang: Bidang = Field(description="Field of the unit.")
     service: ShortText = Field(description="The service received, e.g. 'KTP-el'.")
     answers: Answers
-    respondent: RespondentProfile
+    respondent: RespondentProfile = Field(description="Who answered, coarsened.")
     submitted_at: Moment = Field(description="When the respondent submitted the form.")
     channel: IntakeChannel = Field(description="How the response arrived.")
 
@@ -152,7 +152,7 @@ class ServiceGapDetected(Event):
     status: GapStatus = Field(description="opened: below the threshold; recovered: back above.")
     unit_id: UnitId
     unit_name: ShortText = Field(description="Name of the unit, for display.")
-    bidang: Bidang
+    bidang: Bidang = Field(description="Field of the unit.")
     element: ElementCode = Field(description="The SKM element (unsur) concerned.")
     element_name: ShortText = Field(description="Indonesian name of the element.")
     score_nrr: float = Field(ge=1, le=4, description="NRR: mean answer of the element (1-4).")
@@ -172,7 +172,7 @@ class ServiceGapDetected(Event):
     period_label: ShortText = Field(
         description="Indonesian label of the period.", examples=["Triwulan III 2026"]
     )
-    trend: GapTrend
+    trend: GapTrend = Field(description="Direction against the previous period.")
     previous_score_converted: float | None = Field(
         default=None, ge=25, le=100, description="The same element's score in the previous period."
     )
@@ -195,10 +195,10 @@ class IntakeRespondent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sex: Sex
+    sex: Sex = Field(description="Jenis kelamin: L or P.")
     age: int = Field(ge=10, le=120, description="Age in years (intake only, never published).")
-    education: Education
-    occupation: Occupation
+    education: Education = Field(description="Pendidikan terakhir.")
+    occupation: Occupation = Field(description="Pekerjaan utama.")
 
 
 class ResponseIntake(Event):
@@ -223,10 +223,10 @@ class ResponseIntake(Event):
     personal_data: ClassVar[bool] = True
 
     unit_id: UnitId
-    service: ShortText
+    service: ShortText = Field(description="The service received, e.g. 'KTP-el'.")
     answers: Answers
-    respondent: IntakeRespondent
-    submitted_at: Moment
+    respondent: IntakeRespondent = Field(description="Who answered, as entered.")
+    submitted_at: Moment = Field(description="When the respondent answered.")
     client_ref: Annotated[str, Field(min_length=1, max_length=100)] = Field(
         description=(
             "The sender's own reference for this response; the same reference from the same "
