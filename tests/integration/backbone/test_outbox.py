@@ -1,0 +1,142 @@
+"""Transactional outbox: committed events reach Kafka (even across a broker outage), rolled-back
+ones never do, several relays share the work and keep each key's order, stop flushes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from uuid import UUID
+
+import pytest
+
+from asn_platform import outbox, topics
+from asn_platform.embedded.processes import free_port
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.kafka import ensure_topics
+from asn_platform.settings import PlatformSettings
+from asn_platform.topics import TopicSpec
+
+from .conftest import Db, read_all, survey, wait_for
+
+pytestmark = pytest.mark.integration
+
+SOURCE = "/tangsel/test"
+
+
+def ids_on(records: list, wanted: set[UUID]) -> list[UUID]:
+    out = []
+    for r in records:
+        event_id = UUID(dict(r.headers)["ce_id"].decode())
+        if event_id in wanted:
+            out.append(event_id)
+    return out
+
+
+async def test_rolled_back_transaction_publishes_nothing(db: Db, settings: PlatformSettings):
+    relay = outbox.OutboxRelay(db.pool, settings, name="test")
+    await relay.start()
+    try:
+        rolled_back: UUID | None = None
+        with pytest.raises(RuntimeError, match="state change failed"):
+            async with db.pool.acquire() as conn, conn.transaction():
+                await conn.execute("INSERT INTO known_units VALUES ('a')")
+                rolled_back = await outbox.enqueue(conn, survey(1), source=SOURCE)
+                raise RuntimeError("state change failed")
+        async with db.pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO known_units VALUES ('b')")
+            committed = await outbox.enqueue(conn, survey(2), source=SOURCE)
+        await relay.flush(timeout_s=20)
+    finally:
+        await relay.stop()
+    assert rolled_back is not None
+    assert await db.val("SELECT count(*) FROM outbox") == 1
+    assert await db.val("SELECT array_agg(unit_id) FROM known_units") == ["b"]
+    seen = ids_on(
+        await read_all(settings.kafka_bootstrap_servers, topics.SURVEY_SUBMITTED),
+        {rolled_back, committed},
+    )
+    assert seen == [committed]
+
+
+async def test_enqueue_outside_a_transaction_is_refused(db: Db):
+    async with db.pool.acquire() as conn:
+        with pytest.raises(RuntimeError, match="inside the caller's transaction"):
+            await outbox.enqueue(conn, survey(1), source=SOURCE)
+
+
+async def test_event_committed_while_the_broker_is_down_arrives_when_it_returns(db: Db):
+    port = free_port()
+    broker = TansuBroker(port=port).start()
+    settings = PlatformSettings(kafka_bootstrap_servers=broker.bootstrap, kafka_idempotence=False)
+    spec = [TopicSpec(topics.SURVEY_SUBMITTED, 6)]
+    await ensure_topics(broker.bootstrap, spec)
+    relay = outbox.OutboxRelay(
+        db.pool, settings, name="outage", request_timeout_ms=1500, max_backoff_s=1.0
+    )
+    await relay.start()
+    try:
+        async with db.pool.acquire() as conn, conn.transaction():
+            first = await outbox.enqueue(conn, survey(1), source=SOURCE)
+        await relay.flush(timeout_s=20)  # the broker works
+
+        broker.stop()
+        async with db.pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO known_units VALUES ('during-outage')")
+            during = await outbox.enqueue(conn, survey(2), source=SOURCE)
+        await wait_for(lambda: relay.stats.failures > 0, 20, "the relay to notice the outage")
+        assert await relay.pending() == 1
+
+        broker = TansuBroker(port=port).start()  # a restarted Tansu is empty
+        await ensure_topics(broker.bootstrap, spec)
+        await relay.flush(timeout_s=30)
+        records = await read_all(broker.bootstrap, topics.SURVEY_SUBMITTED)
+        assert ids_on(records, {first, during}) == [during]
+        attempts = await db.val("SELECT attempts FROM outbox WHERE event_id = $1", during)
+        assert attempts >= 1
+    finally:
+        await relay.stop(flush=False)
+        broker.stop()
+
+
+async def test_several_relays_share_the_work_and_keep_each_keys_order(
+    db: Db, settings: PlatformSettings
+):
+    relays = [outbox.OutboxRelay(db.pool, settings, name=f"r{i}", batch_size=50) for i in range(3)]
+    for relay in relays:
+        await relay.start()
+    units = [f"order-{n}" for n in range(24)]
+    ids: dict[UUID, tuple[str, int]] = {}
+    try:
+        for batch in range(60):
+            async with db.pool.acquire() as conn, conn.transaction():
+                events = [survey(batch * 100 + j, unit=units[j % 24]) for j in range(50)]
+                for event, event_id in zip(
+                    events, await outbox.enqueue_many(conn, events, source=SOURCE), strict=True
+                ):
+                    ids[event_id] = (event.unit_id, batch * 100 + int(event.response_id[2:]) % 100)
+            await asyncio.sleep(0.005)
+        await relays[0].flush(timeout_s=30)
+    finally:
+        for relay in relays:
+            await relay.stop()
+    assert sum(r.stats.published for r in relays) == len(ids) == 3000
+    assert sum(1 for r in relays if r.stats.published) >= 2, [r.stats for r in relays]
+    records = await read_all(settings.kafka_bootstrap_servers, topics.SURVEY_SUBMITTED)
+    order: dict[str, list[int]] = defaultdict(list)
+    seen = ids_on(records, set(ids))
+    assert len(seen) == len(set(seen)) == 3000
+    for event_id in seen:
+        unit, seq = ids[event_id]
+        order[unit].append(seq)
+    for unit, seqs in order.items():
+        assert seqs == sorted(seqs), f"{unit} out of order"
+
+
+async def test_stop_flushes_what_is_pending(db: Db, settings: PlatformSettings):
+    relay = outbox.OutboxRelay(db.pool, settings, name="flush", poll_interval_s=30)
+    await relay.start()
+    async with db.pool.acquire() as conn, conn.transaction():
+        await outbox.enqueue_many(conn, [survey(i) for i in range(300)], source=SOURCE)
+    await relay.stop(flush=True)
+    assert await db.val("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0
+    assert relay.stats.published == 300
