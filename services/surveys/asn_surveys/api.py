@@ -423,7 +423,9 @@ def build_api(runtime: Runtime) -> APIRouter:
                 f"Belum ada responden untuk {unit.name} pada {chosen.label('id')}",
                 f"No responses for {unit.name} in {chosen.label('en')}",
             )
-        return render_report(runtime, unit, chosen, aggregate, service, format, lang_of(request))
+        # The official report is Indonesian whatever the browser prefers; ?lang=en on request.
+        lang = "en" if request.query_params.get("lang") == "en" else "id"
+        return render_report(runtime, unit, chosen, aggregate, service, format, lang)
 
     return router
 

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from asn_platform.contracts import IntakeChannel
-from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.http_errors import ApiError
 from asn_surveys.domain.ikm import ELEMENT_CODES
 from asn_surveys.domain.response import MAX_AGE, MIN_AGE, SurveyResponseIn
 from asn_surveys.intake import IntakeRefused
@@ -88,6 +88,13 @@ TEXT: dict[str, dict[str, str]] = {
         "inactive": "This service unit is not accepting surveys at the moment.",
     },
 }
+
+
+def page_lang(request: Request) -> str:
+    """Indonesian unless ?lang=en. Deliberately not Accept-Language: many citizens' phones are
+    set to English while they expect the government's form in Indonesian; English is one tap
+    away on every page."""
+    return "en" if request.query_params.get("lang") == "en" else "id"
 
 
 def _base_url(runtime: Runtime, request: Request) -> str:
@@ -183,14 +190,14 @@ def build_public(runtime: Runtime) -> APIRouter:
 
     @router.get("/s", response_class=HTMLResponse, summary="Daftar unit untuk disurvei")
     async def unit_list(request: Request) -> HTMLResponse:
-        lang = lang_of(request)
+        lang = page_lang(request)
         async with runtime.pool.acquire() as conn:
             units = await list_units(conn, include_inactive=False)
         return page("units.html", lang=lang, units=units, suffix="?lang=en" if lang == "en" else "")
 
     @router.get("/s/{unit_id}", response_class=HTMLResponse, summary="Formulir SKM unit")
     async def form(unit_id: str, request: Request) -> HTMLResponse:
-        lang = lang_of(request)
+        lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
             return found
@@ -205,7 +212,7 @@ def build_public(runtime: Runtime) -> APIRouter:
     async def submit(unit_id: str, request: Request) -> Response:
         body = await runtime.read_body(request)
         fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-        lang = "en" if fields.get("lang") == "en" else lang_of(request)
+        lang = "en" if fields.get("lang") == "en" else "id"
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
             return found
@@ -242,7 +249,7 @@ def build_public(runtime: Runtime) -> APIRouter:
 
     @router.get("/s/{unit_id}/terima-kasih", response_class=HTMLResponse, summary="Terima kasih")
     async def thanks(unit_id: str, request: Request) -> HTMLResponse:
-        lang = lang_of(request)
+        lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
             return found
@@ -265,7 +272,7 @@ def build_public(runtime: Runtime) -> APIRouter:
                 f"Unit layanan {unit_id!r} tidak ditemukan",
                 f"Service unit {unit_id!r} not found",
             )
-        lang = "en" if request.query_params.get("lang") == "en" else "id"
+        lang = page_lang(request)
         url = form_url(_base_url(runtime, request), unit.unit_id, lang)
         return Response(
             qr_svg(url),

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from asn_surveys.public import qr_svg
-from tests.integration.surveys.conftest import Surveys
+from tests.integration.surveys.conftest import RATE_BURST, Surveys
 from tests.integration.surveys.helpers import CODES, create_unit, new_ip
 
 pytestmark = pytest.mark.integration
@@ -93,3 +93,20 @@ async def test_qr_code_points_at_the_unit_form(surveys: Surveys) -> None:
     assert r.headers["x-form-url"] == url
     assert r.content == qr_svg(url) and r.content.lstrip().startswith(b"<?xml")
     assert (await surveys.client.get("/s/nope/qr.svg")).status_code == 404
+
+
+async def test_a_flood_on_the_form_gets_429_with_the_answers_kept(surveys: Surveys) -> None:
+    c = surveys.client
+    unit = await create_unit(c, served_per_month=100)
+    headers = {"X-Forwarded-For": new_ip()}
+    for i in range(RATE_BURST):
+        r = await c.post(f"/s/{unit}", data=_form(f"web-flood-{i}"), headers=headers)
+        assert r.status_code == 303
+    refused = await c.post(f"/s/{unit}", data=_form("web-flood-x", age="52"), headers=headers)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert 'id="notice"' in refused.text and "belum tersimpan" in refused.text
+    assert 'value="52"' in refused.text  # nothing to type again
+    assert (
+        await surveys.db.fetchval("SELECT count(*) FROM responses WHERE unit_id = $1", unit)
+        == RATE_BURST
+    )
