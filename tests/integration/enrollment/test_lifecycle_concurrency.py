@@ -128,8 +128,9 @@ async def test_no_double_booking_under_concurrent_enrollments(client):
     overlapping = [
         await open_session(
             client,
-            starts_at=f"{day}T{8 + i:02d}:00:00+07:00",
-            ends_at=f"{day}T{12 + i:02d}:00:00+07:00",
+            # 08:00-14:00, 08:30-14:30, ...: every pair overlaps.
+            starts_at=f"{day}T{8 + i // 2:02d}:{30 * (i % 2):02d}:00+07:00",
+            ends_at=f"{day}T{14 + i // 2:02d}:{30 * (i % 2):02d}:00+07:00",
             capacity=30,
             code=code,
         )
