@@ -1,0 +1,311 @@
+"""Benchmark: enrollments per second through the enrollment service's HTTP API.
+
+    python benchmarks/enrollment_api.py [--requests 4000] [--concurrency 16] [--people 2000]
+
+Starts its own embedded broker (Tansu) and the enrollment service as a separate process
+(`python -m asn_enrollment`, uvicorn on a loopback port), on PostgreSQL from DATABASE_URL or
+else an embedded server in a temporary folder. It imports a synthetic roster over HTTP, opens
+sessions (some overlapping, with limited seats), then sends POST
+/api/v1/sessions/{id}/enrollments {"nip", "accept": true} from concurrent clients: each is an
+invitation plus acceptance in one transaction with the real checks - the session row locked
+to count seats (enrolled or waitlisted), the person locked to refuse overlapping bookings (409),
+and two events written to the outbox (published to the broker by the relay meanwhile).
+The baseline is the same process answering GET /health at the same concurrency.
+
+Bounded: a fixed number of requests, loopback only; its database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from asn_enrollment.domain.nip import make_nip
+from asn_platform.embedded.postgres import EmbeddedPostgres
+from asn_platform.embedded.processes import free_port, stop_process
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.kafka import ensure_topics
+from asn_platform.timezone import JAKARTA
+from asn_platform.vocabulary import Sex
+
+console = Console()
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+@contextmanager
+def postgres_server() -> Iterator[tuple[str, str]]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url, "DATABASE_URL"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
+    with EmbeddedPostgres(folder / "pgdata") as pg:
+        yield pg.url, "embedded PostgreSQL"
+
+
+@contextmanager
+def service_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "asn_enrollment"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        stop_process(proc, timeout_s=20.0)
+
+
+async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the service exited ({proc.returncode}); see {log}")
+        try:
+            if (await client.get("/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"the service did not become ready in 90 s; see {log}")
+
+
+def roster_csv(people: int, seed: int) -> tuple[str, list[str]]:
+    rng = random.Random(seed)
+    rows = ["nip,name,unit_id,bidang,position,position_type,rank,supervisor_nip"]
+    nips = []
+    for i in range(people):
+        # (birth date, sequence) differs for every i, so every NIP does.
+        birth = date(1965, 1, 1) + timedelta(days=i % 10_000)
+        sex = Sex.L if rng.random() < 0.5 else Sex.P
+        nip = make_nip(birth, birth.year + 23, 1 + i % 12, sex, 500 + i // 10_000)
+        nips.append(nip)
+        rows.append(
+            f"{nip},Peserta {i},disdukcapil,administrasi_kependudukan,Operator,pelaksana,II/c,"
+        )
+    return "\n".join(rows) + "\n", nips
+
+
+async def open_sessions(client: httpx.AsyncClient, count: int, capacity: int) -> list[str]:
+    """Sessions on 1-hour-spaced 2-hour slots, so neighbours overlap and some bookings clash."""
+    start = datetime(2027, 1, 4, 8, 0, tzinfo=JAKARTA)
+    ids = []
+    for i in range(count):
+        begins = start + timedelta(days=i // 8, hours=i % 8)
+        r = await client.post(
+            "/api/v1/programmes/PLP-PRIMA/sessions",
+            json={
+                "starts_at": begins.isoformat(),
+                "ends_at": (begins + timedelta(hours=2)).isoformat(),
+                "place": "Aula BKPSDM",
+                "capacity": capacity,
+            },
+        )
+        r.raise_for_status()
+        ids.append(r.json()["id"])
+    return ids
+
+
+async def drive(
+    client: httpx.AsyncClient,
+    run: Run,
+    requests: list[tuple[str, str, dict[str, object] | None]],
+    concurrency: int,
+    progress: Progress,
+) -> None:
+    task = progress.add_task(run.name, total=len(requests))
+    queue: asyncio.Queue[tuple[str, str, dict[str, object] | None]] = asyncio.Queue()
+    for item in requests:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while not queue.empty():
+            method, path, body = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.request(method, path, json=body)
+            run.latencies.append(time.perf_counter() - started)
+            run.statuses[response.status_code] += 1
+            progress.advance(task)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    run.seconds = time.perf_counter() - began
+
+
+async def benchmark(args: argparse.Namespace) -> None:
+    run_id = secrets.token_hex(3)
+    prefix = f"asn_bench_{run_id}_"
+    log_path = Path(tempfile.gettempdir()) / f"asn-bench-enrollment-{run_id}.log"
+    with postgres_server() as (server_url, pg_source), TansuBroker() as broker:
+        await ensure_topics(broker.bootstrap)
+        port = free_port(HOST)
+        env = {
+            **os.environ,
+            "ASN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+            "DATABASE_URL": server_url,
+            "ASN_DATABASE_PREFIX": prefix,
+            "ASN_HTTP_HOST": HOST,
+            "ASN_HTTP_PORT": str(port),
+            "ASN_LOG_LEVEL": "WARNING",
+            "ASN_LOG_FORMAT": "text",
+            "ASN_DB_POOL_MAX": str(args.pool),
+        }
+        console.print(
+            f"broker {broker.bootstrap} (Tansu), PostgreSQL from {pg_source}, "
+            f"service on http://{HOST}:{port}, log {log_path}"
+        )
+        try:
+            limits = httpx.Limits(max_connections=args.concurrency * 2)
+            async with httpx.AsyncClient(
+                base_url=f"http://{HOST}:{port}", timeout=30, limits=limits
+            ) as client:
+                with service_process(env, log_path) as proc:
+                    await wait_ready(client, proc, log_path)
+                    await run_phases(client, args)
+        finally:
+            conn = await asyncpg.connect(server_url)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{prefix}enrollment" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+
+async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> None:
+    csv_text, nips = roster_csv(args.people, seed=7)
+    began = time.perf_counter()
+    imported = await client.post(
+        "/api/v1/asn/import", content=csv_text.encode(), headers={"content-type": "text/csv"}
+    )
+    imported.raise_for_status()
+    import_s = time.perf_counter() - began
+    console.print(
+        f"roster import: {imported.json()['created']} people in {import_s:.2f} s "
+        f"({imported.json()['created'] / import_s:,.0f} rows/s, with profile events)"
+    )
+    sessions = await open_sessions(client, args.sessions, args.capacity)
+
+    rng = random.Random(11)
+    plan: list[tuple[str, str, dict[str, object] | None]] = []
+    pairs: set[tuple[str, str]] = set()
+    while len(plan) < args.requests:
+        nip, session = rng.choice(nips), rng.choice(sessions)
+        if (nip, session) in pairs:
+            continue
+        pairs.add((nip, session))
+        plan.append(
+            ("POST", f"/api/v1/sessions/{session}/enrollments", {"nip": nip, "accept": True})
+        )
+
+    health = Run("GET /health (baseline)")
+    enroll = Run("POST enrollments (invite+accept)")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        warm = [("GET", "/health", None)] * 200
+        await drive(client, Run("warm-up"), warm, args.concurrency, progress)
+        await drive(
+            client, health, [("GET", "/health", None)] * args.requests, args.concurrency, progress
+        )
+        await drive(client, enroll, plan, args.concurrency, progress)
+
+    table = Table(title=f"enrollment API, {args.concurrency} concurrent clients, loopback")
+    for column in ("run", "requests", "req/s", "p50 ms", "p99 ms", "statuses"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for run in (health, enroll):
+        table.add_row(
+            run.name,
+            str(len(run.latencies)),
+            f"{run.rate:,.0f}",
+            f"{run.pct(50):.1f}",
+            f"{run.pct(99):.1f}",
+            " ".join(f"{code}:{n}" for code, n in sorted(run.statuses.items())),
+        )
+    console.print(table)
+    seated = await seat_summary(client, sessions)
+    ok = enroll.statuses.get(201, 0)
+    console.print(
+        f"enrollments accepted (201): {ok} = {ok / enroll.seconds:,.0f}/s; refused as overlapping "
+        f"(409): {enroll.statuses.get(409, 0)}; of the accepted, {seated['taken']} seated and "
+        f"{seated['waitlisted']} waitlisted; capacity never exceeded: {seated['ok']}"
+    )
+    console.print(
+        f"enrollment mean {statistics.mean(enroll.latencies) * 1000:.1f} ms vs health "
+        f"{statistics.mean(health.latencies) * 1000:.1f} ms per request"
+    )
+    unexpected = {c: n for c, n in enroll.statuses.items() if c not in (201, 409)}
+    if unexpected:
+        raise SystemExit(f"unexpected statuses: {unexpected}")
+
+
+async def seat_summary(client: httpx.AsyncClient, sessions: list[str]) -> dict[str, int | bool]:
+    taken = waitlisted = 0
+    ok = True
+    for session_id in sessions:
+        seats = (await client.get(f"/api/v1/sessions/{session_id}")).json()
+        taken += seats["seats"]["taken"]
+        waitlisted += seats["seats"]["waitlisted"]
+        ok = ok and seats["seats"]["taken"] <= seats["capacity"]
+    return {"taken": taken, "waitlisted": waitlisted, "ok": ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=4000, help="requests per run")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--people", type=int, default=2000, help="people imported")
+    parser.add_argument("--sessions", type=int, default=40, help="sessions opened")
+    parser.add_argument("--capacity", type=int, default=60, help="seats per session")
+    parser.add_argument("--pool", type=int, default=20, help="service's database pool size")
+    args = parser.parse_args()
+    if not 1 <= args.requests <= 100_000 or not 1 <= args.concurrency <= 256:
+        parser.error("--requests must be 1..100000 and --concurrency 1..256")
+    if args.people > 40_000:
+        parser.error("--people must be at most 40000")
+    asyncio.run(benchmark(args))
+
+
+if __name__ == "__main__":
+    main()
