@@ -1,5 +1,7 @@
 """Settings of the recommendations service (environment variables prefixed ASN_)."""
 
+from pathlib import Path
+
 from pydantic import Field
 
 from asn_platform.settings import PlatformSettings
@@ -7,3 +9,27 @@ from asn_platform.settings import PlatformSettings
 
 class Settings(PlatformSettings):
     http_port: int = Field(default=8003, ge=1, le=65535)
+    rules_path: Path | None = Field(
+        default=None,
+        description=(
+            "The HR office's rules file (YAML); the packaged default_rules.yaml when unset. "
+            "A bad file stops the service at start with the line and the reason."
+        ),
+    )
+    session_place: str = Field(
+        default="Aula BKPSDM Kota Tangerang Selatan",
+        min_length=1,
+        max_length=200,
+        description="Venue written on scheduled classroom sessions.",
+    )
+    online_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="Link for e-learning sessions; without it they say the link follows.",
+    )
+    recommendation_limit: int = Field(
+        default=5, ge=1, le=20, description="Programmes per personal recommendation."
+    )
+    consumer_batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Events applied per transaction at most."
+    )

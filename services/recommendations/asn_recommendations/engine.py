@@ -1,0 +1,502 @@
+"""Reactions: what the service decides when facts change, in the transaction that applied them.
+
+Each reaction runs inside the consumer's transaction (the inbox row, the read-model update,
+the decision and its outgoing event commit together, or none of them does):
+
+- an opened gap -> decide_for_gap -> Schedule (stored once per gap key, programme-scheduled
+  via the outbox, recommendation-issued for the cohort), FlagManagement (stored, listed), or
+  Skip (stored, nothing published);
+- a decline or no-show -> decide_nudge -> nudge-requested, or an escalation when the reminders
+  are used up; a person whose profile has not arrived yet is nudged when it does;
+- an enrollment (enrolled/attended/completed) or completion after a nudge -> marks it converted;
+- a completion -> a fresh recommendation-issued for that person (their JP and history changed).
+
+Event ids are derived from what caused them (uuid5), so the same decision always carries the
+same CloudEvents id, and receivers' inboxes recognise a repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from asn_platform import outbox
+from asn_platform.contracts import (
+    AsnProfileChanged,
+    EnrollmentChanged,
+    GapRef,
+    GapStatus,
+    NudgeRequested,
+    NudgeTone,
+    ProgrammeScheduled,
+    RecommendationIssued,
+    RecommendationItem,
+    ScheduledSession,
+    ServiceGapDetected,
+    TrainingCompleted,
+)
+from asn_platform.periods import Period
+from asn_platform.timezone import now_jakarta
+from asn_platform.vocabulary import EnrollmentStatus, ProgrammeKind
+from asn_recommendations.domain.catalogue import Catalogue, ProgrammeInfo
+from asn_recommendations.domain.decisions import (
+    FlagManagement,
+    Schedule,
+    Skip,
+    SkipReason,
+    decide_for_gap,
+)
+from asn_recommendations.domain.facts import Gap, LearningRecord, StaffProfile
+from asn_recommendations.domain.nudges import LimitReached, Nudge, decide_nudge
+from asn_recommendations.domain.recommend import Recommendation, recommend_for
+from asn_recommendations.domain.rules import RuleSet
+from asn_recommendations.domain.scheduling import WorkingCalendar
+from asn_recommendations.privacy import mask_nip
+from asn_recommendations.settings import Settings
+from asn_recommendations.store import decisions as store
+from asn_recommendations.store import queries as q
+from asn_recommendations.store.conn import Conn
+from asn_recommendations.store.readmodels import NON_ATTENDANCE, Fact, gap_key_of
+
+log = logging.getLogger(__name__)
+
+# Namespace of the ids this service derives (scheduled programmes, event ids).
+ID_NAMESPACE = UUID("5b8f0c2e-7a41-4f3e-9d65-1c0e6a2b9f17")
+CONVERTING = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ATTENDED, EnrollmentStatus.COMPLETED)
+MAX_TEXT = 2000  # contracts' Explanation limit
+ONLINE_PLACE = "Daring, tautan menyusul dari BKPSDM / online, link to follow"
+
+
+def derived_id(*parts: object) -> UUID:
+    return uuid5(ID_NAMESPACE, ":".join(str(p) for p in parts))
+
+
+def scheduled_programme_id(gap_key: str) -> str:
+    """Stable per gap: the same decision gets the same id on any instance."""
+    return f"sp-{derived_id('scheduled-programme', gap_key)}"
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def gap_from_event(ev: ServiceGapDetected) -> Gap:
+    return Gap(
+        unit_id=ev.unit_id,
+        bidang=ev.bidang,
+        element=ev.element,
+        score=ev.score_converted,
+        mutu=ev.mutu,
+        sample_size=ev.sample_size,
+        period=Period.parse(ev.period),
+        provisional=ev.sample_size < ev.required_sample,
+        unit_name=ev.unit_name,
+    )
+
+
+def recommendation_items(recs: Sequence[Recommendation]) -> list[RecommendationItem]:
+    return [
+        RecommendationItem(
+            rank=r.rank,
+            programme_code=r.programme_code,
+            reason_id=clip(r.reason_id),
+            reason_en=clip(r.reason_en),
+            evidence={"title": r.title, "jp": r.jp, **r.evidence},  # type: ignore[dict-item]
+        )
+        for r in recs
+    ]
+
+
+@dataclass
+class Engine:
+    """The decisions of the service, given the rules loaded at start."""
+
+    rules: RuleSet
+    catalogue: Catalogue
+    settings: Settings
+    source: str
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    clock: Callable[[], datetime] = now_jakarta
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def _count(self, what: str, n: int = 1) -> None:
+        self.stats[what] = self.stats.get(what, 0) + n
+
+    async def _enqueue(self, conn: Conn, event: Any, event_id: UUID) -> None:
+        await outbox.enqueue(
+            conn,
+            event,
+            source=self.source,
+            id=event_id,
+            max_bytes=self.settings.kafka_max_message_bytes,
+        )
+
+    # -- gaps -----------------------------------------------------------------------------------
+
+    async def on_gaps(self, conn: Conn, facts: Sequence[Fact[ServiceGapDetected]]) -> None:
+        for fact in facts:
+            if fact.event.status is GapStatus.OPENED:
+                await self.decide_gap(conn, fact)
+
+    async def decide_gap(self, conn: Conn, fact: Fact[ServiceGapDetected]) -> None:
+        ev = fact.event
+        key = gap_key_of(ev)
+        if await store.decision_outcome(conn, key) == "scheduled":
+            self._count("gap_already_scheduled")
+            return  # the cheap path for the many re-announcements of a scheduled gap
+        now = self.clock()
+        gap = gap_from_event(ev)
+        staff = await q.staff_of_unit(conn, ev.unit_id)
+        nips = [s.nip for s in staff]
+        decision = decide_for_gap(
+            gap,
+            rules=self.rules,
+            catalogue=self.catalogue,
+            staff=staff,
+            records=await q.learning_records(conn, nips, now.year),
+            busy=await q.busy_intervals(conn, nips, now),
+            prior=await q.prior_schedules(conn, ev.unit_id, ev.element),
+            today=now.date(),
+            calendar=self.calendar,
+        )
+        common: dict[str, Any] = {
+            "gap_key": key,
+            "unit_id": ev.unit_id,
+            "element": ev.element.value,
+            "period": ev.period,
+            "at": now,
+            "trigger_event_id": fact.event_id,
+        }
+        if isinstance(decision, Schedule):
+            await self._schedule(conn, decision, fact, now, common)
+        elif isinstance(decision, FlagManagement):
+            await store.save_gap_decision(
+                conn,
+                outcome="flagged",
+                reason=decision.reason.value,
+                explanation_id=decision.explanation_id,
+                explanation_en=decision.explanation_en,
+                rule_version=decision.rule_version,
+                scheduled_programme_id=None,
+                retry_after=None,
+                **common,
+            )
+            self._count("gap_flagged")
+            log.info("gap %s flagged to management: %s", key, decision.reason.value)
+        elif isinstance(decision, Skip) and decision.reason is not SkipReason.ALREADY_DECIDED:
+            await store.save_gap_decision(
+                conn,
+                outcome="skipped",
+                reason=decision.reason.value,
+                explanation_id=decision.explanation_id,
+                explanation_en=decision.explanation_en,
+                rule_version=self.rules.version,
+                scheduled_programme_id=None,
+                retry_after=decision.retry_after,
+                **common,
+            )
+            self._count("gap_skipped")
+            log.info("gap %s skipped: %s", key, decision.reason.value)
+
+    def _session_place(self, programme: ProgrammeInfo) -> tuple[str | None, str | None]:
+        if programme.kind is ProgrammeKind.E_LEARNING:
+            if self.settings.online_url:
+                return None, self.settings.online_url
+            return ONLINE_PLACE, None
+        return self.settings.session_place, None
+
+    async def _schedule(
+        self,
+        conn: Conn,
+        decision: Schedule,
+        fact: Fact[ServiceGapDetected],
+        now: datetime,
+        common: dict[str, Any],
+    ) -> None:
+        key = decision.idempotency_key
+        sp_id = scheduled_programme_id(key)
+        place, url = self._session_place(self.catalogue[decision.programme_code])
+        sessions = [
+            store.SessionRow(
+                session_ref=str(s.number),
+                days=s.days,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                capacity=s.capacity,
+                place=place,
+                online_url=url,
+                cohort=s.participants,
+            )
+            for s in decision.sessions
+        ]
+        text_id, text_en = clip(decision.explanation_id), clip(decision.explanation_en)
+        gap = decision.gap
+        event = ProgrammeScheduled(
+            scheduled_programme_id=sp_id,
+            idempotency_key=key,
+            programme_code=decision.programme_code,
+            unit_id=gap.unit_id,
+            gap=GapRef(
+                element=gap.element,
+                period=gap.period.key,
+                score_converted=float(gap.score),
+                mutu=gap.mutu,
+            ),
+            sessions=[
+                ScheduledSession(
+                    session_ref=s.session_ref,
+                    starts_at=s.starts_at,
+                    ends_at=s.ends_at,
+                    place=s.place,
+                    online_url=s.online_url,
+                    capacity=s.capacity,
+                    cohort=list(s.cohort),
+                )
+                for s in sessions
+            ],
+            explanation_id=text_id,
+            explanation_en=text_en,
+        )
+        event_id = derived_id("programme-scheduled", key)
+        inserted = await store.insert_schedule(
+            conn,
+            decision,
+            scheduled_programme_id=sp_id,
+            sessions=sessions,
+            explanation_id=text_id,
+            explanation_en=text_en,
+            event_id=event_id,
+            at=now,
+        )
+        if not inserted:  # another delivery won the unique idempotency key
+            self._count("gap_already_scheduled")
+            return
+        await store.save_gap_decision(
+            conn,
+            outcome="scheduled",
+            reason=None,
+            explanation_id=text_id,
+            explanation_en=text_en,
+            rule_version=decision.rule_version,
+            scheduled_programme_id=sp_id,
+            retry_after=None,
+            **common,
+        )
+        await self._enqueue(conn, event, event_id)
+        self._count("programmes_scheduled")
+        log.info(
+            "gap %s: scheduled %s in %d session(s) for %d people",
+            key,
+            decision.programme_code,
+            len(sessions),
+            sum(len(s.cohort) for s in sessions),
+        )
+        # The cohort's situation changed: tell each of them what they are invited to and why.
+        nips = decision.cohort.nips
+        await self.issue_recommendations(
+            conn, nips, cause="gap_scheduled", triggers={n: fact.event_id for n in nips}
+        )
+
+    # -- personal recommendations ---------------------------------------------------------------
+
+    async def recommend(
+        self,
+        conn: Conn,
+        person: StaffProfile,
+        record: LearningRecord | None = None,
+        *,
+        limit: int | None = None,
+        unit_gaps: Sequence[Gap] | None = None,
+    ) -> tuple[LearningRecord, tuple[Recommendation, ...]]:
+        year = self.clock().year
+        if record is None:
+            record = await q.learning_record(conn, person.nip, year)
+        if unit_gaps is None:
+            unit_gaps = await q.open_gaps(conn, person.unit_id)
+        recs = recommend_for(
+            person,
+            record,
+            year=year,
+            unit_gaps=unit_gaps,
+            rules=self.rules,
+            catalogue=self.catalogue,
+            unit_bidang=await q.unit_bidang(conn, person.unit_id),
+            limit=limit if limit is not None else self.settings.recommendation_limit,
+        )
+        return record, recs
+
+    async def issue_recommendations(
+        self,
+        conn: Conn,
+        nips: Iterable[str],
+        *,
+        cause: str,
+        triggers: Mapping[str, UUID],
+    ) -> int:
+        """Publish recommendation-issued for each active person among `nips`; how many."""
+        wanted = sorted(set(nips))
+        people = await q.profiles(conn, wanted)
+        now = self.clock()
+        records = await q.learning_records(conn, wanted, now.year)
+        gaps_of_unit: dict[str, list[Gap]] = {}
+        issued = 0
+        for nip in wanted:
+            person = people.get(nip)
+            if person is None or not person.active:
+                continue
+            if person.unit_id not in gaps_of_unit:
+                gaps_of_unit[person.unit_id] = await q.open_gaps(conn, person.unit_id)
+            _, recs = await self.recommend(
+                conn,
+                person,
+                records.get(nip) or LearningRecord(nip=nip),
+                unit_gaps=gaps_of_unit[person.unit_id],
+            )
+            if not recs:
+                continue
+            items = recommendation_items(recs)
+            event = RecommendationIssued(
+                nip=nip, unit_id=person.unit_id, items=items, issued_at=now
+            )
+            event_id = derived_id("recommendation", cause, triggers[nip], nip)
+            await store.insert_recommendation(
+                conn,
+                event_id=event_id,
+                nip=nip,
+                unit_id=person.unit_id,
+                cause=cause,
+                items=[i.model_dump(mode="json") for i in items],
+                issued_at=now,
+            )
+            await self._enqueue(conn, event, event_id)
+            issued += 1
+        self._count("recommendations_issued", issued)
+        return issued
+
+    # -- enrollments: nudges and conversions ----------------------------------------------------
+
+    async def on_enrollments(self, conn: Conn, facts: Sequence[Fact[EnrollmentChanged]]) -> None:
+        for fact in facts:
+            ev = fact.event
+            if ev.status in NON_ATTENDANCE:
+                await self.nudge(
+                    conn,
+                    nip=ev.nip,
+                    programme_code=ev.programme_code,
+                    enrollment_id=ev.enrollment_id,
+                    trigger_event_id=fact.event_id,
+                )
+            elif ev.status in CONVERTING:
+                converted = await store.mark_converted(
+                    conn, ev.nip, ev.programme_code, ev.changed_at, ev.status.value
+                )
+                self._count("nudges_converted", converted)
+
+    async def nudge(
+        self,
+        conn: Conn,
+        *,
+        nip: str,
+        programme_code: str,
+        enrollment_id: str | None,
+        trigger_event_id: UUID,
+    ) -> None:
+        now = self.clock()
+        person = await q.profile(conn, nip)
+        if person is None:
+            # Never a silent drop: keep it and nudge as soon as the profile arrives.
+            await store.add_pending_nudge(
+                conn,
+                trigger_event_id=trigger_event_id,
+                nip=nip,
+                programme_code=programme_code,
+                enrollment_id=enrollment_id,
+                at=now,
+            )
+            self._count("nudges_pending")
+            log.info("nudge for %s waits for the profile", mask_nip(nip))
+            return
+        programme = self.catalogue.get(programme_code)
+        if programme is None:
+            log.warning(
+                "no nudge for %s: programme %s is not in the catalogue, so its benefit "
+                "cannot be explained",
+                mask_nip(nip),
+                programme_code,
+            )
+            return
+        decision = decide_nudge(
+            person,
+            programme,
+            await q.non_attendance(conn, nip, programme_code),
+            reminders_sent=await store.reminders_sent(conn, nip, programme_code),
+            policy=self.rules.settings.nudges,
+            record=await q.learning_record(conn, nip, now.year),
+            next_session_day=await q.next_session_day(conn, person.unit_id, programme_code, now),
+        )
+        if isinstance(decision, Nudge):
+            event_id = derived_id("nudge", trigger_event_id)
+            event = NudgeRequested(
+                nip=nip,
+                programme_code=programme_code,
+                attempt=decision.reminder_number,
+                include_supervisor=decision.supervisor_nip is not None,
+                supervisor_nip=decision.supervisor_nip,
+                message_id=clip(decision.message_id),
+                message_en=clip(decision.message_en),
+                tone=NudgeTone(decision.insistence.value),
+                requested_at=now,
+                enrollment_id=enrollment_id,
+            )
+            if await store.insert_nudge(
+                conn,
+                decision,
+                event_id=event_id,
+                enrollment_id=enrollment_id,
+                requested_at=now,
+                trigger_event_id=trigger_event_id,
+            ):
+                await self._enqueue(conn, event, event_id)
+                self._count("nudges_requested")
+                log.info(
+                    "nudge %d for %s about %s (supervisor %s)",
+                    decision.reminder_number,
+                    mask_nip(nip),
+                    programme_code,
+                    "included" if event.include_supervisor else "not included",
+                )
+        elif isinstance(decision, LimitReached):
+            await store.insert_escalation(conn, decision, at=now, trigger_event_id=trigger_event_id)
+            self._count("nudges_escalated")
+            log.warning(
+                "reminders used up for %s about %s: escalated to supervisor and BKPSDM",
+                mask_nip(nip),
+                programme_code,
+            )
+
+    # -- completions and profiles ---------------------------------------------------------------
+
+    async def on_completions(self, conn: Conn, facts: Sequence[Fact[TrainingCompleted]]) -> None:
+        triggers: dict[str, UUID] = {}
+        for fact in facts:
+            ev = fact.event
+            converted = await store.mark_converted(
+                conn, ev.nip, ev.programme_code, ev.completed_at, "completed"
+            )
+            self._count("nudges_converted", converted)
+            triggers[ev.nip] = fact.event_id
+        await self.issue_recommendations(conn, triggers, cause="completion", triggers=triggers)
+
+    async def on_profiles(self, conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -> None:
+        for row in await store.take_pending_nudges(conn, {f.event.nip for f in facts}):
+            await self.nudge(
+                conn,
+                nip=row["nip"],
+                programme_code=row["programme_code"],
+                enrollment_id=row["enrollment_id"],
+                trigger_event_id=row["trigger_event_id"],
+            )

@@ -1,0 +1,1 @@
+"""Repositories: read-model projections, queries and the decisions store."""
