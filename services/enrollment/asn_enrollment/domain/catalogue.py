@@ -6,6 +6,7 @@ recommendations service's rules; this module only turns it into validated models
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Self
@@ -26,6 +27,7 @@ from asn_platform.tangsel import CATALOGUE, SeedProgramme
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ProgrammeKind, parse_competency_key
 
+_COMPETENCY_CODE = re.compile(r"[a-z0-9_]+")
 PROGRAMME_CODE_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
 
 # Kinds whose value is the invited speaker: a seminar or workshop without one is not scheduled.
@@ -70,6 +72,15 @@ class Programme(BaseModel):
     def _competencies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for key in value:
             parse_competency_key(key)  # ValueError names the bad key
+            # Codes are what the event contracts accept (CompetencyKey), or a completion of
+            # this programme could not be published.
+            if not _COMPETENCY_CODE.fullmatch(key.partition(".")[2]):
+                raise ValueError(
+                    bilingual(
+                        f"kompetensi {key!r}: kode hanya huruf kecil, angka dan '_'",
+                        f"competency {key!r}: code must be lower-case letters, digits and '_'",
+                    )
+                )
         if len(set(value)) != len(value):
             raise ValueError(bilingual("kompetensi ganda", "duplicate competency"))
         return value

@@ -28,6 +28,7 @@ RANKS: tuple[str, ...] = (
     *(f"IV/{r}" for r in "abcde"),
 )
 _Choice = TypeVar("_Choice", bound=StrEnum)
+_UNIT_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _RANK_FORM = re.compile(r"^\s*(IV|III|II|I)\s*/\s*([A-E])\s*$", re.IGNORECASE)
 
 
@@ -116,6 +117,21 @@ class CivilServant(BaseModel):
         if not value:
             raise ValueError(bilingual("wajib diisi", "required"))
         return value
+
+    @field_validator("unit_id")
+    @classmethod
+    def _unit_id(cls, value: str) -> str:
+        # The shape the event contracts accept (asn_platform.contracts.base.UnitId); without
+        # it a profile could be stored that AsnProfileChanged then refuses to carry.
+        unit = value.lower()
+        if value and not _UNIT_ID.fullmatch(unit):
+            raise ValueError(
+                bilingual(
+                    "kode unit hanya huruf kecil, angka, '-' atau '_' (maks. 64), mis. 'disdukcapil'",
+                    "unit id: lower-case letters, digits, '-' or '_' (at most 64), e.g. 'disdukcapil'",
+                )
+            )
+        return unit
 
     @field_validator("bidang", mode="before")
     @classmethod
