@@ -7,6 +7,7 @@ from typing import cast
 
 import asyncpg
 
+from asn_enrollment import logmask
 from asn_enrollment.api.recommendations import RPC_CLIENT
 from asn_enrollment.domain.catalogue import seed_catalogue
 from asn_enrollment.domain.seed_roster import seed_roster
@@ -39,6 +40,7 @@ async def seed(ctx: ServiceContext[Settings]) -> None:
 
 
 async def on_start(ctx: ServiceContext[Settings]) -> None:
+    logmask.install()
     await seed(ctx)
     consumer = ScheduledProgrammeConsumer(SchedulerMetrics(ctx.registry))
     subscribe_idempotent(

@@ -26,11 +26,18 @@ async def test_no_answer_in_time_is_a_clear_503(client):
 
 
 async def test_an_answer_from_a_responder_is_returned(client, kafka_topics):
-    [nip] = await add_people(client, 1)
+    nip, unseen = await add_people(client, 2)
     asked: list[dict] = []
 
     async def stub(payload: dict) -> dict:
         asked.append(payload)
+        if payload["nip"] == unseen:  # as the real responder answers a NIP it has not seen
+            return {
+                "nip": unseen,
+                "error": "unknown_nip",
+                "message": "NIP tidak dikenal.",
+                "message_en": "NIP not known.",
+            }
         return {"nip": payload["nip"], "items": [{"rank": 1, "programme_code": "PLP-PRIMA"}]}
 
     settings = PlatformSettings(kafka_bootstrap_servers=kafka_topics)
@@ -41,11 +48,15 @@ async def test_an_answer_from_a_responder_is_returned(client, kafka_topics):
     await broker.start()
     try:
         r = await client.get(f"/api/v1/asn/{nip}/recommendations", params={"lang": "en"})
+        refused = await client.get(f"/api/v1/asn/{unseen}/recommendations")
     finally:
         await broker.stop()
     assert r.status_code == 200, r.text
     assert r.json()["items"][0]["programme_code"] == "PLP-PRIMA"
-    assert asked[-1] == {"nip": nip, "lang": "en"}
+    assert {"nip": nip, "lang": "en"} in asked
+    assert refused.status_code == 404
+    assert refused.json()["error"] == "recommendations_unknown_nip"
+    assert refused.json()["message"] == "NIP tidak dikenal."
 
 
 async def test_unknown_or_invalid_nip(client):

@@ -1,7 +1,15 @@
+import logging
+
 import asyncpg
 import pytest
 
-from tests.integration.enrollment.conftest import new_nip
+from tests.integration.enrollment.conftest import (
+    add_people,
+    invite,
+    new_nip,
+    open_session,
+    transition,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -108,3 +116,30 @@ async def test_roster_crud_validates_and_publishes(ctx, client):
     r = await client.delete(f"/api/v1/asn/{nip}")
     assert r.json()["active"] is False
     assert await _profile_events(ctx, [nip]) == 3  # created, updated, deactivated
+
+
+async def test_access_log_lines_never_carry_a_whole_nip(client, caplog):
+    nip = new_nip()
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        # The line uvicorn writes for GET /api/v1/asn/{nip} (the filter is on that logger).
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/v1/asn/{nip}", "1.1", 200
+        )
+    assert nip not in caplog.text
+    assert f"{nip[:4]}***********{nip[-3:]}" in caplog.text
+
+
+async def test_an_inactive_person_cannot_take_a_seat(client):
+    [nip] = await add_people(client, 1)
+    session_id = await open_session(
+        client,
+        starts_at="2027-09-06T08:00:00+07:00",
+        ends_at="2027-09-06T12:00:00+07:00",
+        capacity=5,
+    )
+    enrollment = await invite(client, session_id, nip)
+    assert (await client.delete(f"/api/v1/asn/{nip}")).status_code == 200
+    r = await transition(client, enrollment["id"], to="enrolled")
+    assert r.status_code == 409 and r.json()["error"] == "asn_inactive"
+    r = await client.post(f"/api/v1/sessions/{session_id}/enrollments", json={"nip": nip})
+    assert r.status_code == 409 and r.json()["error"] == "asn_inactive"

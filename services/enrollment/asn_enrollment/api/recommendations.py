@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from asn_enrollment.api.common import reading, valid_nip
 from asn_enrollment.domain.nip import mask_nip
+from asn_enrollment.logmask import mask_nips
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import roster as roster_store
 from asn_platform import topics
@@ -39,7 +40,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         client: RpcClient = ctx.extras[RPC_CLIENT]
         timeout_s = ctx.settings.enrollment_recommendations_timeout_s
         try:
-            return await client.request(
+            answer = await client.request(
                 topics.RPC_RECOMMENDATIONS_REQUEST,
                 {"nip": nip, "lang": lang_of(request)},
                 timeout_s=timeout_s,
@@ -56,12 +57,23 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 {"timeout_s": timeout_s},
             ) from None
         except RpcError as err:
-            log.warning("recommendations for %s failed: %s", mask_nip(nip), err)
+            log.warning("recommendations for %s failed: %s", mask_nip(nip), mask_nips(str(err)))
             raise ApiError(
                 502,
                 "recommendations_failed",
                 "Layanan rekomendasi gagal menjawab; coba lagi nanti.",
                 "The recommendations service failed to answer; try again later.",
             ) from None
+        error = answer.get("error")
+        if isinstance(error, str):
+            # The responder answers expected refusals in the body, e.g. a NIP whose profile
+            # event it has not read yet ("unknown_nip"): passed on, not a 200.
+            raise ApiError(
+                404 if error == "unknown_nip" else 502,
+                f"recommendations_{error}",
+                str(answer.get("message") or "Layanan rekomendasi menolak permintaan."),
+                str(answer.get("message_en") or "The recommendations service refused the request."),
+            )
+        return answer
 
     return api

@@ -140,6 +140,14 @@ async def _record(
     await events.emit(conn, events.enrollment_changed(row, previous, at, reason))
 
 
+def _inactive() -> Conflict:
+    return Conflict(
+        "asn_inactive",
+        "ASN ini tidak aktif lagi di daftar pegawai",
+        "this civil servant is no longer active on the roster",
+    )
+
+
 # --- invitations ------------------------------------------------------------------------------
 
 
@@ -158,11 +166,7 @@ async def invite(
     if person is None:
         raise asn_not_found()
     if not person["active"]:
-        raise Conflict(
-            "asn_inactive",
-            "ASN ini tidak aktif lagi di daftar pegawai",
-            "this civil servant is no longer active on the roster",
-        )
+        raise _inactive()
     inserted = await conn.fetchval(
         "WITH t AS (SELECT clock_timestamp() AS now)"
         " INSERT INTO enrollments (id, session_id, nip, status, invited_at, changed_at,"
@@ -265,7 +269,8 @@ async def transition(
             "(the waitlist is assigned when accepting; request 'enrolled')",
         )
     person = await conn.fetchrow(
-        "SELECT nip, unit_id FROM civil_servants WHERE nip = $1 FOR NO KEY UPDATE", head["nip"]
+        "SELECT nip, unit_id, active FROM civil_servants WHERE nip = $1 FOR NO KEY UPDATE",
+        head["nip"],
     )
     session = await lock_session(conn, head["session_id"])
     at: datetime = session["now"]
@@ -283,6 +288,8 @@ async def transition(
         raise FieldInvalid("score", str(err)) from None
 
     if target is S.ENROLLED:
+        if not person["active"]:
+            raise _inactive()
         taken = await seats_taken(conn, head["session_id"])
         if current is S.INVITED:
             clash = await _conflicting_booking(
