@@ -1,0 +1,81 @@
+"""One recommendations service (real lifespan, real broker and PostgreSQL) for the package, a
+publisher for its input topics and a tap on its output topics. Tests isolate themselves with
+their own unit ids and NIPs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+
+from asn_platform.envelope import KafkaRecord
+from asn_platform.service import ServiceContext
+from asn_platform.testing import DatabaseFactory, running_service
+from asn_recommendations.main import DEFINITION
+from tests.integration.recommendations.helpers import Publisher, Tap, eventually
+
+
+@dataclass
+class Recs:
+    ctx: ServiceContext[Any]
+    client: httpx.AsyncClient
+    db: asyncpg.Pool
+    tap: Tap
+    publisher: Publisher
+    prefix: str
+
+    async def applied(self, group: str, records: Iterable[KafkaRecord], timeout_s: float = 20) -> None:
+        """Wait until the consumer group has applied (or skipped as duplicate) these events."""
+        ids = [UUID(r.header("ce_id")) for r in records]
+
+        async def done() -> bool:
+            n = await self.db.fetchval(
+                "SELECT count(*) FROM inbox WHERE consumer_group = $1 AND event_id = ANY($2)",
+                group,
+                ids,
+            )
+            return bool(n == len(set(ids)))
+
+        await eventually(done, timeout_s, f"{group} to apply {len(ids)} event(s)")
+
+    async def publish(self, group: str, *events: Any) -> list[KafkaRecord]:
+        records = await self.publisher.send(*events)
+        await self.applied(group, records)
+        return records
+
+
+@pytest.fixture(scope="package")
+async def recs(
+    kafka_topics: str, pg_server_url: str, db_factory: DatabaseFactory
+) -> AsyncIterator[Recs]:
+    prefix = f"asn_test_rc_{db_factory.run_id}_"
+    db_factory.created.append(f"{prefix}recommendations")
+    tap = Tap(kafka_topics)
+    await tap.start()
+    publisher = Publisher(kafka_topics)
+    await publisher.start()
+    try:
+        async with running_service(
+            DEFINITION,
+            bootstrap=kafka_topics,
+            server_url=pg_server_url,
+            db_prefix=prefix,
+            # Each consumer group join waits session_timeout/2 and FastStream starts the seven
+            # subscribers one after another: 21 s with the defaults, 7 s with these.
+            kafka_session_timeout_ms=2000,
+            kafka_heartbeat_interval_ms=600,
+        ) as (ctx, client):
+            pool = await asyncpg.create_pool(ctx.database_dsn, min_size=1, max_size=4)
+            assert pool is not None
+            try:
+                yield Recs(ctx, client, pool, tap, publisher, prefix)
+            finally:
+                await pool.close()
+    finally:
+        await publisher.stop()
+        await tap.stop()

@@ -1,0 +1,129 @@
+"""Gaps: an opened gap schedules exactly one programme (once per gap, whatever is redelivered),
+U9 facilities are flagged to management, and the cohort hears why."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from asn_platform.topics import PROGRAMME_SCHEDULED, RECOMMENDATION_ISSUED
+from tests.integration.recommendations.conftest import Recs
+from tests.integration.recommendations.helpers import gap, new_nip, new_unit, profile
+
+pytestmark = pytest.mark.integration
+
+
+async def staff_for(recs: Recs, unit_id: str, n: int = 6) -> tuple[str, list[str]]:
+    boss = new_nip()
+    people = [new_nip() for _ in range(n)]
+    await recs.publish(
+        "recommendations.profiles",
+        profile(boss, unit_id, position_type="struktural"),
+        *(profile(nip, unit_id, supervisor_nip=boss) for nip in people),
+    )
+    return boss, people
+
+
+async def test_a_gap_schedules_one_programme_once_whatever_is_redelivered(recs: Recs) -> None:
+    unit = new_unit()
+    boss, people = await staff_for(recs, unit)
+    first = gap(unit, "U7")
+    [record] = await recs.publish("recommendations.gaps", first)
+
+    [scheduled] = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
+    ev = scheduled.data
+    assert ev.programme_code == "PLP-PRIMA"
+    assert ev.idempotency_key == f"{unit}:U7:{first.period}"
+    assert ev.gap.element.value == "U7" and ev.gap.period == first.period
+    cohort = {nip for s in ev.sessions for nip in s.cohort}
+    assert cohort == set(people)  # U7 is for front-line staff: the struktural boss is not invited
+    assert "Perilaku Pelaksana" in ev.explanation_id and "Staff behaviour" in ev.explanation_en
+    assert scheduled.source == "/tangsel/recommendations"
+
+    # The cohort is told why, each with the data behind it.
+    issued = await recs.tap.wait_for(
+        RECOMMENDATION_ISSUED, lambda e: e.nip in cohort, count=len(cohort)
+    )
+    assert {e.data.nip for e in issued} == cohort
+    top = issued[0].data.items[0]
+    assert top.programme_code == "PLP-PRIMA" and top.evidence["reasons"]
+
+    # Redelivery (same CloudEvents id), and the same gap announced again with more answers.
+    await recs.publisher.send(record)
+    again = gap(unit, "U7", period=None, score=59.0, sample_size=450)
+    await recs.publish("recommendations.gaps", again)
+    await asyncio.sleep(1.0)  # give a wrong second schedule time to show up
+    assert len(recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)) == 1
+    assert await recs.db.fetchval(
+        "SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit
+    ) == 1
+
+    listed = (await recs.client.get("/api/v1/programmes", params={"unit_id": unit})).json()
+    [programme] = listed["items"]
+    assert programme["scheduled_programme_id"] == ev.scheduled_programme_id
+    assert programme["sessions"][0]["participants"] == len(people)
+    gaps = (await recs.client.get("/api/v1/gaps", params={"unit_id": unit})).json()["items"]
+    assert [g["decision"]["outcome"] for g in gaps] == ["scheduled"]
+    assert gaps[0]["score_converted"] == 59.0  # the latest announcement of the gap
+    one = await recs.client.get(f"/api/v1/programmes/{ev.scheduled_programme_id}")
+    assert set(one.json()["sessions"][0]["cohort"]) == set(people)
+
+
+async def test_no_double_booking_across_gaps(recs: Recs) -> None:
+    """Two gaps of one unit in a row: the second programme's sessions avoid the first's days
+    for the people in both cohorts."""
+    unit = new_unit()
+    _, people = await staff_for(recs, unit, n=3)
+    await recs.publish("recommendations.gaps", gap(unit, "U7"), gap(unit, "U8"))
+    found = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit, count=2)
+    a, b = (e.data for e in found)
+    assert {a.programme_code, b.programme_code} == {"PLP-PRIMA", "PENGADUAN"}
+    for sa in a.sessions:
+        for sb in b.sessions:
+            if set(sa.cohort) & set(sb.cohort):
+                assert sa.ends_at <= sb.starts_at or sb.ends_at <= sa.starts_at
+
+
+async def test_u9_facilities_are_flagged_to_management_not_scheduled(recs: Recs) -> None:
+    unit = new_unit()
+    await staff_for(recs, unit, n=2)
+    await recs.publish("recommendations.gaps", gap(unit, "U9", score=58.0))
+    flagged = (await recs.client.get("/api/v1/gaps/flagged", params={"unit_id": unit})).json()
+    [flag] = flagged["items"]
+    assert flag["element"] == "U9" and flag["reason"] == "not_training"
+    assert "anggaran" in flag["explanation_id"] and "budget" in flag["explanation_en"]
+    en = await recs.client.get(
+        "/api/v1/gaps/flagged", params={"unit_id": unit}, headers={"Accept-Language": "en"}
+    )
+    assert en.json()["items"][0]["explanation"] == flag["explanation_en"]
+    await asyncio.sleep(0.5)
+    assert not recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
+    assert await recs.db.fetchval(
+        "SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit
+    ) == 0
+
+
+async def test_a_provisional_gap_schedules_nothing_and_says_why(recs: Recs) -> None:
+    unit = new_unit()
+    await staff_for(recs, unit, n=2)
+    await recs.publish("recommendations.gaps", gap(unit, "U6", sample_size=50, required_sample=370))
+    gaps = (await recs.client.get("/api/v1/gaps", params={"unit_id": unit})).json()["items"]
+    assert gaps[0]["provisional"] is True
+    assert gaps[0]["decision"]["outcome"] == "skipped"
+    assert gaps[0]["decision"]["reason"] == "provisional"
+    assert not recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
+
+
+async def test_unit_recommendations_show_gaps_decisions_and_staff(recs: Recs) -> None:
+    unit = new_unit()
+    _, people = await staff_for(recs, unit, n=2)
+    await recs.publish("recommendations.gaps", gap(unit, "U8"))
+    body = (await recs.client.get(f"/api/v1/units/{unit}/recommendations")).json()
+    assert body["open_gaps"][0]["element"] == "U8"
+    assert body["open_gaps"][0]["rule"]["programmes"][0]["programme_code"] == "PENGADUAN"
+    assert body["staff_active"] == 3
+    demand = {d["programme_code"]: d["people"] for d in body["programme_demand"]}
+    assert demand["PENGADUAN"] == 3  # U8 concerns every position, the head included
+    bad = await recs.client.get("/api/v1/units/Not A Unit/recommendations")
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"].endswith("unit_id")
