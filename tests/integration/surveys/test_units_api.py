@@ -119,3 +119,14 @@ async def test_questionnaire_asks_sarana_before_pengaduan_in_both_languages(
     en = (await surveys.client.get("/api/v1/units/disdukcapil/questionnaire?lang=en")).json()
     assert en["questions"][0]["element"] == "Requirements"
     assert en["unit"]["bidang_label"] == "Population administration"
+
+
+async def test_openapi_documents_the_bodies_with_resolvable_schemas(surveys: Surveys) -> None:
+    doc = (await surveys.client.get("/openapi.json")).json()
+    assert "#/$defs/" not in str(doc)
+    body = doc["paths"]["/api/v1/responses"]["post"]["requestBody"]["content"]
+    schema = body["application/json"]["schema"]
+    assert schema["required"] == ["unit_id", "service", "answers", "respondent"]
+    assert schema["properties"]["answers"]["properties"]["U8"]["maximum"] == 4
+    for path in ("/api/v1/units", "/api/v1/ikm/city", "/s/{unit_id}", "/s/{unit_id}/qr.svg"):
+        assert path in doc["paths"], path

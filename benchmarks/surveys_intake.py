@@ -1,0 +1,734 @@
+"""Surveys service benchmark: HTTP intake throughput and latency, and IKM reads over 1M responses.
+
+    python benchmarks/surveys_intake.py [--rate 100] [--seconds 8] [--responses 1000000]
+
+What it does, all on loopback and bounded in time:
+1. Starts its own embedded Kafka broker (Tansu) and uses PostgreSQL from DATABASE_URL (or an
+   embedded server), then runs ONE surveys service process (uvicorn, rate limit off) on a
+   fresh database.
+2. Baseline: the same process answering GET /health - maximum rate (closed loop, C connections)
+   and latency at a fixed offered load (open loop: requests are sent on schedule, latency is
+   measured from the scheduled time, so a stall is not hidden).
+3. Intake: POST /api/v1/responses the same two ways (each accepted response = response row,
+   8 aggregate upserts, gap check, outbox row, all in one transaction; the relay publishes).
+4. Bulk-loads N responses (default 1,000,000) with COPY, builds their aggregate rows in one
+   SQL pass, VACUUMs, then measures IKM query latency (unit/service/period, city-wide) and the intake
+   latency again at the same offered load: it must not grow with the number stored.
+The database is dropped at the end; the broker and any embedded PostgreSQL are stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import psutil
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from asn_platform.db import with_database
+from asn_platform.embedded.postgres import EmbeddedPostgres
+from asn_platform.embedded.processes import free_port
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.kafka import ensure_topics
+from asn_platform.tangsel import UNITS
+from asn_platform.timezone import JAKARTA
+from asn_platform.vocabulary import AgeBand, Education, Occupation
+from asn_surveys.domain.aggregate import ANSWER_COUNTERS, COUNTER_NAMES, PROFILE_COUNTERS
+
+console = Console()
+CODES = [f"U{i}" for i in range(1, 10)]
+IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
+
+
+# --- a lean HTTP/1.1 keep-alive client (httpx would cost more CPU than the server) -------------
+class HttpConn:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.used = time.monotonic()
+
+    @classmethod
+    async def open(cls, port: int) -> HttpConn:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        status = int(status_line.split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        data = await self.reader.readexactly(length) if length else b""
+        return status, data
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class ConnPool:
+    def __init__(self, port: int, limit: int = 256) -> None:
+        self.port, self.limit = port, limit
+        self.idle: list[HttpConn] = []
+        self.opened = 0
+        self.free = asyncio.Condition()
+
+    async def get(self) -> HttpConn:
+        async with self.free:
+            while not self.idle and self.opened >= self.limit:
+                await self.free.wait()
+            while self.idle:
+                conn = self.idle.pop()
+                if time.monotonic() - conn.used < IDLE_MAX_S:
+                    return conn
+                conn.close()  # the server may have closed it (uvicorn keep-alive: 5 s)
+                self.opened -= 1
+            self.opened += 1
+        return await HttpConn.open(self.port)
+
+    async def put(self, conn: HttpConn | None) -> None:
+        async with self.free:
+            if conn is None:
+                self.opened -= 1
+            else:
+                conn.used = time.monotonic()
+                self.idle.append(conn)
+            self.free.notify()
+
+    def close(self) -> None:
+        for conn in self.idle:
+            conn.close()
+
+
+@dataclass
+class Run:
+    name: str
+    sent: int = 0
+    ok: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    server_cpu_s: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        values = sorted(self.latencies_ms)
+        return values[min(len(values) - 1, int(q / 100 * len(values)))]
+
+
+Request = Callable[[], tuple[str, str, bytes]]
+
+
+async def _one(pool: ConnPool, make: Request, expect: int, run: Run, started: float) -> None:
+    method, path, body = make()
+    conn = await pool.get()
+    try:
+        status, _ = await conn.request(method, path, body)
+    except Exception:
+        conn.close()
+        await pool.put(None)
+        run.failed += 1
+        return
+    await pool.put(conn)
+    run.latencies_ms.append((time.perf_counter() - started) * 1000)
+    if status == expect:
+        run.ok += 1
+    else:
+        run.failed += 1
+
+
+async def closed_loop(
+    port: int,
+    make: Request,
+    expect: int,
+    name: str,
+    seconds: float,
+    concurrency: int,
+    server: psutil.Process,
+    progress: Progress,
+) -> Run:
+    """Maximum rate: `concurrency` clients each sending the next request when one returns."""
+    run = Run(name)
+    pool = ConnPool(port, concurrency)
+    task = progress.add_task(f"{name}: max rate, {concurrency} connections", total=seconds)
+    cpu0 = sum(server.cpu_times()[:2])
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            run.sent += 1
+            await _one(pool, make, expect, run, time.perf_counter())
+
+    async def tick() -> None:
+        while time.perf_counter() < deadline:
+            progress.update(task, completed=time.perf_counter() - start)
+            await asyncio.sleep(0.2)
+
+    await asyncio.gather(tick(), *(worker() for _ in range(concurrency)))
+    run.seconds = time.perf_counter() - start
+    run.server_cpu_s = sum(server.cpu_times()[:2]) - cpu0
+    progress.update(task, completed=seconds)
+    pool.close()
+    return run
+
+
+async def open_loop(
+    port: int,
+    make: Request,
+    expect: int,
+    name: str,
+    rate: float,
+    seconds: float,
+    server: psutil.Process,
+    progress: Progress,
+) -> Run:
+    """Fixed offered load: request i is due at start + i/rate, whatever earlier ones are doing;
+    latency counts from the due time (no coordinated omission)."""
+    run = Run(name)
+    pool = ConnPool(port, 512)
+    total = int(rate * seconds)
+    task = progress.add_task(f"{name}: {rate:.0f}/s for {seconds:.0f}s", total=total)
+    cpu0 = sum(server.cpu_times()[:2])
+    start = time.perf_counter()
+    tasks = []
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        run.sent += 1
+        tasks.append(asyncio.create_task(_one(pool, make, expect, run, due)))
+        if i % 50 == 0:
+            progress.update(task, completed=i)
+    await asyncio.gather(*tasks)
+    run.seconds = time.perf_counter() - start
+    run.server_cpu_s = sum(server.cpu_times()[:2]) - cpu0
+    progress.update(task, completed=total)
+    pool.close()
+    return run
+
+
+# --- request bodies ---------------------------------------------------------------------------
+def intake_maker(seed: int = 7) -> Request:
+    rnd = random.Random(seed)
+    bodies = []
+    for _ in range(2000):
+        unit = rnd.choice(UNITS)
+        bodies.append(
+            json.dumps(
+                {
+                    "unit_id": unit.unit_id,
+                    "service": rnd.choice(unit.services),
+                    "answers": {c: rnd.choice((2, 3, 3, 4, 4)) for c in CODES},
+                    "respondent": {
+                        "sex": rnd.choice("LP"),
+                        "age": rnd.randint(18, 75),
+                        "education": rnd.choice([e.value for e in Education]),
+                        "occupation": rnd.choice([o.value for o in Occupation]),
+                    },
+                }
+            ).encode()
+        )
+    cycle = iter(range(10**12))
+
+    def make() -> tuple[str, str, bytes]:
+        return "POST", "/api/v1/responses", bodies[next(cycle) % len(bodies)]
+
+    return make
+
+
+def health_maker() -> Request:
+    return lambda: ("GET", "/health", b"")
+
+
+# --- bulk load ----------------------------------------------------------------------------------
+def _age_for(rnd: random.Random) -> int:
+    return rnd.randint(17, 78)
+
+
+def bulk_rows(count: int, year: int, seed: int = 11) -> Iterator[tuple[object, ...]]:
+    """Random responses over a year, each unit with its own quality level."""
+    rnd = random.Random(seed)
+    quality = {u.unit_id: rnd.uniform(2.3, 3.7) for u in UNITS}
+    start = datetime(year, 1, 1, tzinfo=JAKARTA)
+    seconds_in_year = 365 * 86400
+    educations = [e.value for e in Education]
+    occupations = [o.value for o in Occupation]
+    for _ in range(count):
+        unit = rnd.choice(UNITS)
+        q = quality[unit.unit_id]
+        answers = [min(4, max(1, round(rnd.gauss(q, 0.7)))) for _ in CODES]
+        at = start + timedelta(seconds=rnd.randrange(seconds_in_year))
+        yield (
+            uuid.UUID(int=rnd.getrandbits(128), version=4),
+            unit.unit_id,
+            rnd.choice(unit.services),
+            at,
+            "kafka",
+            *answers,
+            rnd.choice("LP"),
+            _age_for(rnd),
+            rnd.choice(educations),
+            rnd.choice(occupations),
+        )
+
+
+BULK_COLUMNS = [
+    "response_id", "unit_id", "service", "submitted_at", "channel", *[c.lower() for c in CODES],
+    "sex", "age", "education", "occupation",
+]  # fmt: skip
+
+_AGE_SQL = {
+    AgeBand.UNDER_20.value: "age < 20",
+    AgeBand.A60_PLUS.value: "age >= 60",
+}
+_PROFILE_SQL_COLUMN = {"sex": "sex", "education": "education", "occupation": "occupation"}
+
+
+def _counter_sql(name: str) -> str:
+    """The SQL aggregate that equals counter `name` over a group of responses."""
+    if name == "n":
+        return "count(*)"
+    if name.startswith("sum_"):
+        return f"sum({name[4:]})"
+    for (code, value), counter in ANSWER_COUNTERS.items():
+        if counter == name:
+            return f"count(*) FILTER (WHERE {code.value.lower()} = {value})"
+    for (dimension, value), counter in PROFILE_COUNTERS.items():
+        if counter != name:
+            continue
+        if dimension == "age_band":
+            if value in _AGE_SQL:
+                cond = _AGE_SQL[value]
+            else:
+                low, high = value.split("-")
+                cond = f"age BETWEEN {int(low)} AND {int(high)}"
+        else:
+            cond = f"{_PROFILE_SQL_COLUMN[dimension]} = '{value}'"
+        return f"count(*) FILTER (WHERE {cond})"
+    raise KeyError(name)
+
+
+def build_buckets_sql(year: int) -> str:
+    """One pass over a year of loaded responses: 4 periods x (unit, unit+service) each,
+    keyed as the service keys them (Asia/Jakarta calendar)."""
+    aggs = ", ".join(f"{_counter_sql(c)}" for c in COUNTER_NAMES)
+    return f"""
+INSERT INTO ikm_buckets (unit_id, period_key, service, {", ".join(COUNTER_NAMES)})
+SELECT unit_id, period_key, coalesce(service, ''), {aggs}
+FROM (
+    SELECT r.*, (r.submitted_at AT TIME ZONE 'Asia/Jakarta') AS lt FROM responses r
+    WHERE submitted_at >= '{year}-01-01T00:00:00+07:00'
+      AND submitted_at < '{year + 1}-01-01T00:00:00+07:00'
+) r
+CROSS JOIN LATERAL (VALUES
+    (extract(year FROM lt)::int || '-M' || extract(month FROM lt)::int),
+    (extract(year FROM lt)::int || '-Q' || ((extract(month FROM lt)::int - 1) / 3 + 1)),
+    (extract(year FROM lt)::int || '-S' || ((extract(month FROM lt)::int - 1) / 6 + 1)),
+    (extract(year FROM lt)::int || '-Y')
+) AS p(period_key)
+GROUP BY GROUPING SETS ((unit_id, period_key, service), (unit_id, period_key))
+"""
+
+
+async def bulk_load(dsn: str, count: int, year: int, progress: Progress) -> dict[str, float]:
+    conn = await asyncpg.connect(dsn)
+    timings: dict[str, float] = {}
+    try:
+        task = progress.add_task(f"COPY {count:,} responses", total=count)
+        started = time.perf_counter()
+        rows = bulk_rows(count, year)
+        chunk = 50_000
+        done = 0
+        while done < count:
+            batch = [next(rows) for _ in range(min(chunk, count - done))]
+            await conn.copy_records_to_table("responses", records=batch, columns=BULK_COLUMNS)
+            done += len(batch)
+            progress.update(task, completed=done)
+        timings["copy_s"] = time.perf_counter() - started
+        task = progress.add_task("aggregate rows (one SQL pass)", total=1)
+        started = time.perf_counter()
+        await conn.execute(
+            f"DELETE FROM ikm_buckets WHERE period_key LIKE '{year}-%'"
+        )  # fresh rows for the bulk year only
+        await conn.execute(build_buckets_sql(year))
+        timings["aggregate_s"] = time.perf_counter() - started
+        progress.update(task, completed=1)
+    finally:
+        await conn.close()
+    return timings
+
+
+async def quiesce(dsn: str) -> float:
+    """VACUUM ANALYZE and CHECKPOINT, so that each measured run starts from a quiet database
+    (no autovacuum or checkpoint left over from the previous phase): runs compare fairly."""
+    started = time.perf_counter()
+    conn = await asyncpg.connect(dsn)
+    try:
+        for table in ("responses", "ikm_buckets", "gap_state", "outbox"):
+            await conn.execute(f"VACUUM (ANALYZE) {table}")
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def query_latencies(
+    port: int, paths: list[str], repeats: int, progress: Progress
+) -> dict[str, Run]:
+    out = {}
+    conn = await HttpConn.open(port)
+    task = progress.add_task("IKM queries", total=len(paths) * repeats)
+    try:
+        for path in paths:
+            run = Run(path)
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                status, _ = await conn.request("GET", path)
+                run.latencies_ms.append((time.perf_counter() - t0) * 1000)
+                run.ok += status == 200
+                run.failed += status != 200
+                progress.advance(task)
+            out[path] = run
+    finally:
+        conn.close()
+    return out
+
+
+# --- orchestration ------------------------------------------------------------------------------
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL") or os.environ.get("ASN_DATABASE_URL")
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
+    with EmbeddedPostgres(folder / "pgdata") as pg:
+        yield pg.url
+
+
+@contextmanager
+def service_process(
+    bootstrap: str, server_url: str, prefix: str, port: int
+) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "ASN_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "ASN_DATABASE_URL": server_url,
+        "ASN_DATABASE_PREFIX": prefix,
+        "ASN_HTTP_HOST": "127.0.0.1",
+        "ASN_HTTP_PORT": str(port),
+        "ASN_RATE_LIMIT_PER_MINUTE": "0",  # one client sends everything here
+        "ASN_LOG_LEVEL": "WARNING",
+        "ASN_LOG_FORMAT": "text",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    log = open(Path(tempfile.gettempdir()) / f"asn-bench-surveys-{port}.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asn_surveys"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+async def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the surveys service exited with {proc.returncode}")
+        try:
+            conn = await HttpConn.open(port)
+            status, _ = await conn.request("GET", "/ready")
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.3)
+    raise TimeoutError("the surveys service did not become ready")
+
+
+async def outbox_drain(dsn: str, timeout_s: float = 60) -> tuple[int, float]:
+    conn = await asyncpg.connect(dsn)
+    started = time.perf_counter()
+    try:
+        while True:
+            pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            if pending == 0 or time.perf_counter() - started > timeout_s:
+                return int(pending), time.perf_counter() - started
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+
+
+def latency_table(title: str, runs: list[Run], offered: float | None = None) -> Table:
+    table = Table(title=title)
+    for col in (
+        "run",
+        "ok/s",
+        "ok",
+        "failed",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "server CPU s/1k",
+    ):
+        table.add_column(col, justify="right" if col != "run" else "left")
+    for run in runs:
+        cpu = run.server_cpu_s / run.ok * 1000 if run.ok else float("nan")
+        table.add_row(
+            run.name,
+            f"{run.rate:,.0f}",
+            f"{run.ok:,}",
+            f"{run.failed:,}",
+            f"{run.pct(50):.1f}",
+            f"{run.pct(95):.1f}",
+            f"{run.pct(99):.1f}",
+            f"{max(run.latencies_ms or [float('nan')]):.1f}",
+            f"{cpu:.2f}",
+        )
+    return table
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    console.rule("[bold]surveys intake benchmark")
+    console.print(
+        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(other work on the machine skews latency; compare runs on a quiet machine)"
+    )
+    console.print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+        "load generator, service and PostgreSQL share them"
+    )
+    with (
+        TansuBroker(log_path=Path(tempfile.gettempdir()) / "asn-bench-tansu.log") as broker,
+        postgres_server() as server_url,
+    ):
+        await ensure_topics(broker.bootstrap)
+        prefix = f"asn_bench_{secrets.token_hex(3)}_"
+        database = f"{prefix}surveys"
+        dsn = with_database(server_url, database)
+        port = free_port()
+        try:
+            with service_process(broker.bootstrap, server_url, prefix, port) as proc:
+                await wait_ready(port, proc)
+                server = psutil.Process(proc.pid)
+                await run_phases(args, port, dsn, server)
+        finally:
+            conn = await asyncpg.connect(server_url)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            await conn.close()
+
+
+async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psutil.Process) -> None:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        # warm-up: connections, prepared statements, first buckets
+        await closed_loop(port, intake_maker(1), 201, "warm-up", 1.5, 8, server, progress)
+        await closed_loop(port, health_maker(), 200, "warm-up", 1.0, 8, server, progress)
+        h_max = await closed_loop(
+            port,
+            health_maker(),
+            200,
+            "GET /health",
+            args.seconds,
+            args.concurrency,
+            server,
+            progress,
+        )
+        i_max = await closed_loop(
+            port,
+            intake_maker(),
+            201,
+            "POST /api/v1/responses",
+            args.seconds,
+            args.concurrency,
+            server,
+            progress,
+        )
+        pending, drain_s = await outbox_drain(dsn)
+        await quiesce(dsn)
+        h_fix = await open_loop(
+            port, health_maker(), 200, "GET /health", args.rate, args.seconds, server, progress
+        )
+        await quiesce(dsn)
+        i_fix = await open_loop(
+            port,
+            intake_maker(3),
+            201,
+            "POST /api/v1/responses",
+            args.rate,
+            args.seconds,
+            server,
+            progress,
+        )
+    console.print(
+        latency_table(
+            f"Maximum rate ({args.concurrency} keep-alive connections, {args.seconds:.0f}s)",
+            [h_max, i_max],
+        )
+    )
+    console.print(
+        f"intake / baseline: {i_max.rate / h_max.rate:.1%} of the trivial endpoint's "
+        f"rate; outbox after the max-rate run: {pending} pending, drained "
+        f"{drain_s:.1f}s after the run ended"
+    )
+    console.print(
+        latency_table(
+            f"Fixed offered load {args.rate:.0f} req/s for {args.seconds:.0f}s (open loop)",
+            [h_fix, i_fix],
+        )
+    )
+
+    stored_before = await _count(dsn)
+    with progress:
+        timings = await bulk_load(dsn, args.responses, args.bulk_year, progress)
+        vacuum_s = await quiesce(dsn)
+    stored = await _count(dsn)
+    console.print(
+        f"bulk load: {args.responses:,} responses by COPY in {timings['copy_s']:.1f}s,"
+        f" aggregate rows in {timings['aggregate_s']:.1f}s, then VACUUM ANALYZE + CHECKPOINT "
+        f"{vacuum_s:.1f}s; {stored:,} stored"
+    )
+    y = args.bulk_year
+    paths = [
+        f"/api/v1/ikm/units/disdukcapil?period={y}-Q3",
+        f"/api/v1/ikm/units/disdukcapil?period={y}-M7&service=KTP-el",
+        f"/api/v1/ikm/units/puskesmas-pamulang?period={y}-Y",
+        f"/api/v1/ikm/city?period={y}-Q3",
+        f"/api/v1/ikm/city?period={y}-Y",
+    ]
+    with progress:
+        reads = await query_latencies(port, paths, args.query_repeats, progress)
+        await quiesce(dsn)
+        i_after = await open_loop(
+            port,
+            intake_maker(5),
+            201,
+            f"POST /api/v1/responses ({stored:,} stored)",
+            args.rate,
+            args.seconds,
+            server,
+            progress,
+        )
+    table = Table(
+        title=f"IKM query latency with {stored:,} responses stored "
+        f"({args.query_repeats} sequential requests each)"
+    )
+    for col in ("query", "n in bucket", "p50 ms", "p99 ms", "max ms"):
+        table.add_column(col, justify="left" if col == "query" else "right")
+    check = await HttpConn.open(port)
+    for path, run in reads.items():
+        _, body = await check.request("GET", path)
+        n = json.loads(body)["n"]
+        table.add_row(
+            path,
+            f"{n:,}",
+            f"{run.pct(50):.1f}",
+            f"{run.pct(99):.1f}",
+            f"{max(run.latencies_ms):.1f}",
+        )
+    check.close()
+    console.print(table)
+    i_fix.name = f"POST /api/v1/responses ({stored_before:,} stored)"
+    console.print(
+        latency_table(
+            f"Intake at {args.rate:.0f} req/s: before and after the bulk load", [i_fix, i_after]
+        )
+    )
+    await _consistency(dsn, y)
+    console.print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+async def _count(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM responses"))
+    finally:
+        await conn.close()
+
+
+async def _consistency(dsn: str, year: int) -> None:
+    """The bulk-built and incrementally built rows agree with the stored responses."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        bad = await conn.fetchval(
+            """SELECT count(*) FROM ikm_buckets b
+               WHERE b.period_key LIKE '%-Y' AND b.service = '' AND b.n <> (
+                 SELECT count(*) FROM responses r WHERE r.unit_id = b.unit_id
+                   AND extract(year FROM r.submitted_at AT TIME ZONE 'Asia/Jakarta')::int
+                       = split_part(b.period_key, '-', 1)::int)"""
+        )
+    finally:
+        await conn.close()
+    status = "[green]ok" if bad == 0 else f"[red]{bad} year buckets disagree"
+    console.print(f"consistency (year buckets n = stored responses per unit): {status}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="fixed offered load, req/s")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
+    parser.add_argument("--concurrency", type=int, default=32, help="max-rate connections")
+    parser.add_argument("--responses", type=int, default=1_000_000, help="bulk-loaded responses")
+    parser.add_argument("--bulk-year", type=int, default=2025)
+    parser.add_argument("--query-repeats", type=int, default=200)
+    args = parser.parse_args()
+    if not 1 <= args.rate <= 5000 or not 1 <= args.seconds <= 120:
+        parser.error("keep it bounded: --rate 1..5000, --seconds 1..120")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
