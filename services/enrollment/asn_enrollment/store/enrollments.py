@@ -119,25 +119,23 @@ async def list_for_person(conn: asyncpg.Connection, nip: str) -> list[asyncpg.Re
     return await conn.fetch(_SELECT + " WHERE e.nip = $1 ORDER BY s.starts_at, e.id", nip)
 
 
-async def _record(
-    conn: asyncpg.Connection,
-    row: asyncpg.Record,
-    previous: EnrollmentStatus | None,
-    at: datetime,
-    reason: str | None = None,
-) -> None:
-    """History row and EnrollmentChanged for the change that produced ``row``."""
-    await conn.execute(
-        "INSERT INTO enrollment_history (enrollment_id, from_status, to_status, at, reason, score)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        row["id"],
-        previous.value if previous else None,
-        row["status"],
-        at,
-        reason,
-        row["score"],
-    )
-    await events.emit(conn, events.enrollment_changed(row, previous, at, reason))
+_COLUMNS = (
+    "id, session_id, nip, status, invited_at, changed_at, waitlisted_at, waitlist_position,"
+    " reason, score, scheduled_programme_id"
+)
+# The row as _SELECT shows it, for a row just written by the CTE ``u``. The waitlist rank is
+# counted in the statement's snapshot, which does not yet see ``u``'s own change: a row just
+# put on the waitlist is behind everyone already there (its position is the newest).
+_RETURNING = """
+SELECT u.id, u.session_id, u.nip, u.status, u.invited_at, u.changed_at, u.waitlisted_at,
+       u.waitlist_position, u.reason, u.score, u.scheduled_programme_id, s.programme_code,
+       s.starts_at, s.ends_at,
+       CASE WHEN u.status = 'waitlisted' THEN 1 + (
+           SELECT count(*) FROM enrollments w WHERE w.session_id = u.session_id
+             AND w.status = 'waitlisted' AND w.id <> u.id)
+       END AS waitlist_rank
+FROM u JOIN sessions s ON s.id = u.session_id
+"""
 
 
 def _inactive() -> Conflict:
@@ -150,6 +148,24 @@ def _inactive() -> Conflict:
 
 # --- invitations ------------------------------------------------------------------------------
 
+_INVITE = f"""
+WITH t AS (SELECT clock_timestamp() AS now),
+u AS (
+    INSERT INTO enrollments (id, session_id, nip, status, invited_at, changed_at,
+                             scheduled_programme_id)
+    SELECT $1, $2, $3, 'invited', t.now, t.now, $4 FROM t
+    WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $2)
+      AND EXISTS (SELECT 1 FROM civil_servants WHERE nip = $3 AND active)
+    ON CONFLICT (session_id, nip) DO NOTHING
+    RETURNING {_COLUMNS}
+),
+h AS (
+    INSERT INTO enrollment_history (enrollment_id, from_status, to_status, at)
+    SELECT id, NULL, status, changed_at FROM u
+)
+{_RETURNING}
+"""
+
 
 async def invite(
     conn: asyncpg.Connection,
@@ -160,32 +176,22 @@ async def invite(
 ) -> asyncpg.Record | None:
     """Invite a person to a session; None if they already have an enrollment in it.
 
-    An invitation holds no seat and no time: the person may weigh two offers.
+    An invitation holds no seat and no time: the person may weigh two offers. One statement
+    writes the enrollment and its history; the reasons for a refusal are looked up only then.
     """
-    person = await conn.fetchrow("SELECT active FROM civil_servants WHERE nip = $1", nip)
-    if person is None:
-        raise asn_not_found()
-    if not person["active"]:
-        raise _inactive()
-    inserted = await conn.fetchval(
-        "WITH t AS (SELECT clock_timestamp() AS now)"
-        " INSERT INTO enrollments (id, session_id, nip, status, invited_at, changed_at,"
-        " scheduled_programme_id) SELECT $1, $2, $3, 'invited', t.now, t.now, $4 FROM t"
-        " WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $2)"
-        " ON CONFLICT (session_id, nip) DO NOTHING RETURNING id",
-        uuid4(),
-        session_id,
-        nip,
-        scheduled_programme_id,
-    )
-    if inserted is None:
+    row = await conn.fetchrow(_INVITE, uuid4(), session_id, nip, scheduled_programme_id)
+    if row is None:
+        person = await conn.fetchrow("SELECT active FROM civil_servants WHERE nip = $1", nip)
+        if person is None:
+            raise asn_not_found()
+        if not person["active"]:
+            raise _inactive()
         if not await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)", session_id
         ):
             raise session_not_found()
         return None
-    row = await require(conn, inserted)
-    await _record(conn, row, None, row["changed_at"])
+    await events.emit(conn, events.enrollment_changed(row, None, row["changed_at"]))
     return row
 
 
@@ -223,6 +229,22 @@ def _illegal(err: IllegalTransition) -> Conflict:
     )
 
 
+def _check(
+    current: EnrollmentStatus,
+    target: EnrollmentStatus,
+    reason: str | None,
+    score: int | None,
+) -> None:
+    try:
+        check_transition(current, target, reason=reason, score=score)
+    except IllegalTransition as err:
+        raise _illegal(err) from None
+    except MissingReason as err:
+        raise FieldInvalid("reason", str(err)) from None
+    except InvalidScore as err:
+        raise FieldInvalid("score", str(err)) from None
+
+
 async def _conflicting_booking(
     conn: asyncpg.Connection, nip: str, exclude: UUID, starts_at: datetime, ends_at: datetime
 ) -> Booking | None:
@@ -256,12 +278,12 @@ async def transition(
 
     ``enrolled`` from ``invited`` accepts the invitation: a seat if one is free, else the
     waitlist. Cancelling a seat promotes the head of the waitlist in this transaction.
+
+    Every status change of an enrollment first locks its person's row, so once that lock is
+    held the enrollment can change under us only by promotion, i.e. only if it is waitlisted.
+    That lets the refusals and the overlap check run before the session lock is taken, which
+    keeps the session lock (the contended one) held for as few statements as possible.
     """
-    head = await conn.fetchrow(
-        "SELECT nip, session_id FROM enrollments WHERE id = $1", enrollment_id
-    )
-    if head is None:
-        raise enrollment_not_found()
     if target is S.WAITLISTED:
         raise FieldInvalid(
             "to",
@@ -269,40 +291,51 @@ async def transition(
             "(the waitlist is assigned when accepting; request 'enrolled')",
         )
     person = await conn.fetchrow(
-        "SELECT nip, unit_id, active FROM civil_servants WHERE nip = $1 FOR NO KEY UPDATE",
-        head["nip"],
+        "SELECT e.session_id, c.nip, c.unit_id, c.active"
+        " FROM enrollments e JOIN civil_servants c ON c.nip = e.nip"
+        " WHERE e.id = $1 FOR NO KEY UPDATE OF c",
+        enrollment_id,
     )
-    session = await lock_session(conn, head["session_id"])
-    at: datetime = session["now"]
-    row = await conn.fetchrow(_SELECT + " WHERE e.id = $1 FOR UPDATE OF e", enrollment_id)
-    assert row is not None and person is not None
+    if person is None:
+        raise enrollment_not_found()
+    row = await require(conn, enrollment_id)
     current = S(row["status"])
-    new_status: EnrollmentStatus = target
-    try:
-        check_transition(current, target, reason=reason, score=score)
-    except IllegalTransition as err:
-        raise _illegal(err) from None
-    except MissingReason as err:
-        raise FieldInvalid("reason", str(err)) from None
-    except InvalidScore as err:
-        raise FieldInvalid("score", str(err)) from None
-
-    if target is S.ENROLLED:
-        if not person["active"]:
-            raise _inactive()
-        taken = await seats_taken(conn, head["session_id"])
-        if current is S.INVITED:
-            clash = await _conflicting_booking(
-                conn, head["nip"], enrollment_id, session["starts_at"], session["ends_at"]
+    _check(current, target, reason, score)
+    if target is S.ENROLLED and not person["active"]:
+        raise _inactive()
+    if target is S.ENROLLED and current is S.INVITED:
+        clash = await _conflicting_booking(
+            conn, person["nip"], enrollment_id, row["starts_at"], row["ends_at"]
+        )
+        if clash is not None:
+            raise Conflict(
+                "schedule_conflict",
+                "jadwal bentrok dengan sesi lain yang sudah diikuti ASN ini",
+                "the time overlaps another session this civil servant is booked into",
+                conflicting_session_id=clash.ref,
+                conflicting_status=clash.status.value,
             )
-            if clash is not None:
-                raise Conflict(
-                    "schedule_conflict",
-                    "jadwal bentrok dengan sesi lain yang sudah diikuti ASN ini",
-                    "the time overlaps another session this civil servant is booked into",
-                    conflicting_session_id=clash.ref,
-                    conflicting_status=clash.status.value,
-                )
+    if completed_at is not None:
+        if target is not S.COMPLETED:
+            raise FieldInvalid("completed_at", "hanya untuk 'completed' (only for 'completed')")
+        if completed_at < row["starts_at"]:
+            raise FieldInvalid("completed_at", "sebelum sesi dimulai (before the session started)")
+
+    session = await lock_session(conn, person["session_id"])
+    at: datetime = session["now"]
+    if current is S.WAITLISTED:
+        # Promotion may have moved it while we waited for the session lock.
+        locked = await conn.fetchrow(_SELECT + " WHERE e.id = $1 FOR UPDATE OF e", enrollment_id)
+        assert locked is not None
+        current = S(locked["status"])
+        _check(current, target, reason, score)
+    if completed_at is not None and completed_at > at:
+        raise FieldInvalid("completed_at", "tidak boleh di masa depan (must not be in the future)")
+
+    new_status: EnrollmentStatus = target
+    if target is S.ENROLLED:
+        taken = await seats_taken(conn, person["session_id"])
+        if current is S.INVITED:
             new_status = decide_accept(session["capacity"], taken)
         elif free_seats(session["capacity"], taken) == 0:
             raise Conflict(
@@ -311,63 +344,71 @@ async def transition(
                 "the session is full; the waitlist moves up automatically when a seat frees",
             )
 
-    if completed_at is not None:
-        if target is not S.COMPLETED:
-            raise FieldInvalid("completed_at", "hanya untuk 'completed' (only for 'completed')")
-        if completed_at > at:
-            raise FieldInvalid(
-                "completed_at", "tidak boleh di masa depan (must not be in the future)"
-            )
-        if completed_at < session["starts_at"]:
-            raise FieldInvalid("completed_at", "sebelum sesi dimulai (before the session started)")
     clean_reason = reason.strip()[:MAX_REASON_LENGTH] if reason and reason.strip() else None
-    updated = await _set_status(conn, enrollment_id, new_status, at, clean_reason, score)
-    await _record(conn, updated, current, at, clean_reason)
+    updated = await _set_status(conn, enrollment_id, current, new_status, at, clean_reason, score)
     log.info(
         "enrollment %s of %s: %s -> %s",
         enrollment_id,
-        mask_nip(head["nip"]),
+        mask_nip(person["nip"]),
         current.value,
         new_status.value,
     )
-
     result = TransitionResult(updated)
     if new_status is S.CANCELLED and current is S.ENROLLED:
-        result.promoted = await promote(conn, head["session_id"], session["capacity"], at)
+        result.promoted = await promote(conn, person["session_id"], session["capacity"], at)
     if new_status is S.COMPLETED:
         assert score is not None
         await _credit(conn, updated, person["unit_id"], score, completed_at or at)
     return result
 
 
+_SET_STATUS = f"""
+WITH u AS (
+    UPDATE enrollments SET status = $2, changed_at = $3,
+        reason = COALESCE($4, reason), score = COALESCE($5, score),
+        waitlisted_at = CASE WHEN $2 = 'waitlisted' THEN $3 ELSE waitlisted_at END,
+        waitlist_position = CASE WHEN $2 = 'waitlisted' THEN nextval('waitlist_position')
+                                 ELSE waitlist_position END
+    WHERE id = $1
+    RETURNING {_COLUMNS}
+),
+h AS (
+    INSERT INTO enrollment_history (enrollment_id, from_status, to_status, at, reason, score)
+    SELECT id, $6, status, changed_at, $7, score FROM u
+)
+{_RETURNING}
+"""
+
+
 async def _set_status(
     conn: asyncpg.Connection,
     enrollment_id: UUID,
+    previous: EnrollmentStatus,
     status: EnrollmentStatus,
     at: datetime,
     reason: str | None,
     score: int | None,
+    event_reason: str | None = None,
 ) -> asyncpg.Record:
-    await conn.execute(
-        "UPDATE enrollments SET status = $2, changed_at = $3,"
-        " reason = COALESCE($4, reason), score = COALESCE($5, score),"
-        " waitlisted_at = CASE WHEN $2 = 'waitlisted' THEN $3 ELSE waitlisted_at END,"
-        " waitlist_position = CASE WHEN $2 = 'waitlisted' THEN nextval('waitlist_position')"
-        "   ELSE waitlist_position END"
-        " WHERE id = $1",
-        enrollment_id,
-        status.value,
-        at,
-        reason,
-        score,
+    """Change the status, record the history and publish EnrollmentChanged; the new row."""
+    shown = event_reason or reason
+    row = await conn.fetchrow(
+        _SET_STATUS, enrollment_id, status.value, at, reason, score, previous.value, shown
     )
-    return await require(conn, enrollment_id)
+    assert row is not None
+    await events.emit(conn, events.enrollment_changed(row, previous, at, shown))
+    return row
 
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
     enrollment_id: UUID
     waitlisted_at: datetime | None
+
+
+_PROMOTED = (
+    "kursi kosong, dipindahkan dari daftar tunggu (promoted from the waitlist: a seat freed)"
+)
 
 
 async def promote(
@@ -384,12 +425,10 @@ async def promote(
         free,
     )
     chosen = promote_from_waitlist([_Queued(r["id"], r["waitlisted_at"]) for r in queue], free)
-    reason = (
-        "kursi kosong, dipindahkan dari daftar tunggu (promoted from the waitlist: a seat freed)"
-    )
     for entry in chosen:
-        row = await _set_status(conn, entry.enrollment_id, S.ENROLLED, at, None, None)
-        await _record(conn, row, S.WAITLISTED, at, reason)
+        await _set_status(
+            conn, entry.enrollment_id, S.WAITLISTED, S.ENROLLED, at, None, None, _PROMOTED
+        )
     return [entry.enrollment_id for entry in chosen]
 
 
