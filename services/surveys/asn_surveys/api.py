@@ -25,7 +25,12 @@ from asn_surveys.domain.response import SurveyResponseIn, validation_problems
 from asn_surveys.domain.sample import population_in_period
 from asn_surveys.intake import IntakeRefused
 from asn_surveys.questionnaire import profile_choices, questions
-from asn_surveys.runtime import Runtime, parse_period
+from asn_surveys.runtime import (
+    RETRY_AFTER_UNAVAILABLE_S,
+    IntakeUnavailable,
+    Runtime,
+    parse_period,
+)
 from asn_surveys.units import (
     Unit,
     UnitIn,
@@ -104,6 +109,22 @@ def too_many_requests(runtime: Runtime, wait_s: float) -> JSONResponse:
             "retry_after_s": int(retry),
         },
         status_code=429,
+        headers={"Retry-After": retry},
+    )
+
+
+def service_unavailable() -> JSONResponse:
+    retry = str(RETRY_AFTER_UNAVAILABLE_S)
+    return JSONResponse(
+        {
+            "error": "unavailable",
+            "message": "Layanan sedang terganggu. Tidak ada yang disimpan; silakan kirim ulang "
+            f"setelah {retry} detik.",
+            "message_en": f"Service temporarily unavailable. Nothing was stored; please send "
+            f"again after {retry} seconds.",
+            "retry_after_s": RETRY_AFTER_UNAVAILABLE_S,
+        },
+        status_code=503,
         headers={"Retry-After": retry},
     )
 
@@ -273,6 +294,8 @@ def build_api(runtime: Runtime) -> APIRouter:
             raise _invalid(validation_problems(err)) from None
         try:
             accepted = await runtime.accept(response, IntakeChannel.API)
+        except IntakeUnavailable:
+            return service_unavailable()
         except IntakeRefused as err:
             runtime.intakes.labels("api", "invalid").inc()
             message = (

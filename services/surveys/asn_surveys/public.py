@@ -23,7 +23,7 @@ from asn_surveys.domain.ikm import ELEMENT_CODES
 from asn_surveys.domain.response import MAX_AGE, MIN_AGE, SurveyResponseIn
 from asn_surveys.intake import IntakeRefused
 from asn_surveys.questionnaire import bidang_label, profile_choices, questions
-from asn_surveys.runtime import Runtime
+from asn_surveys.runtime import RETRY_AFTER_UNAVAILABLE_S, IntakeUnavailable, Runtime
 from asn_surveys.units import Unit, get_unit, list_units
 
 TAG = "formulir publik / public form"
@@ -56,6 +56,8 @@ TEXT: dict[str, dict[str, str]] = {
         "units": "Pilih unit layanan yang Anda nilai",
         "rate_limited": "Terlalu banyak kiriman dari perangkat/jaringan ini. Penilaian Anda "
         "belum tersimpan; silakan kirim lagi setelah {s} detik.",
+        "unavailable": "Layanan sedang terganggu. Penilaian Anda belum tersimpan; silakan "
+        "kirim lagi setelah {s} detik.",
         "not_found": "Unit layanan tidak ditemukan.",
         "inactive": "Unit layanan ini sedang tidak menerima survei.",
     },
@@ -84,6 +86,8 @@ TEXT: dict[str, dict[str, str]] = {
         "units": "Choose the service unit you are rating",
         "rate_limited": "Too many submissions from this device/network. Your rating was not "
         "stored yet; please send it again after {s} seconds.",
+        "unavailable": "The service is temporarily unavailable. Your rating was not stored "
+        "yet; please send it again after {s} seconds.",
         "not_found": "Service unit not found.",
         "inactive": "This service unit is not accepting surveys at the moment.",
     },
@@ -238,6 +242,16 @@ def build_public(runtime: Runtime) -> APIRouter:
             )
         try:
             await runtime.accept(response, IntakeChannel.WEB)
+        except IntakeUnavailable:
+            retry = str(RETRY_AFTER_UNAVAILABLE_S)
+            return render_form(
+                found,
+                lang,
+                values=values,
+                status=503,
+                notice=TEXT[lang]["unavailable"].format(s=retry),
+                headers={"Retry-After": retry},
+            )
         except IntakeRefused as err:
             runtime.intakes.labels("web", "invalid").inc()
             errors = {p["field"]: p["problem"] for p in err.problems}

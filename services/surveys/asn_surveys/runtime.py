@@ -17,6 +17,7 @@ from prometheus_client import Counter
 
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError
+from asn_platform.inbox import is_unavailable
 from asn_platform.periods import Period, periods_of
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta, to_jakarta
@@ -29,6 +30,11 @@ from asn_surveys.settings import Settings
 log = logging.getLogger(__name__)
 
 _DEADLOCK_RETRIES = 3
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+
+class IntakeUnavailable(Exception):
+    """The database is unreachable: nothing was stored; the client must send again (503)."""
 
 
 def _format_wib(moment: datetime) -> str:
@@ -111,7 +117,13 @@ class Runtime:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
                     return await self.accept_in_transaction(conn, response, channel)
-            except asyncpg.DeadlockDetectedError:
+            except Exception as err:
+                if is_unavailable(err) or isinstance(err, asyncpg.InterfaceError):
+                    self.intakes.labels(channel.value, "unavailable").inc()
+                    log.warning("intake refused, database unavailable: %s", err)
+                    raise IntakeUnavailable(str(err)) from err
+                if not isinstance(err, asyncpg.DeadlockDetectedError):
+                    raise
                 if attempt == _DEADLOCK_RETRIES - 1:
                     raise
                 log.warning("intake deadlock, retrying (attempt %d)", attempt + 1)

@@ -152,3 +152,23 @@ async def test_a_flood_from_one_client_gets_429_with_retry_after_and_nothing_is_
     assert (await submit(surveys.client, payload(unit), ip=new_ip())).status_code == 201
     metrics = (await surveys.client.get("/metrics")).text
     assert 'surveys_intake_total{channel="api",outcome="rate_limited"}' in metrics
+
+
+class _DownPool:
+    def acquire(self, *args: object, **kwargs: object) -> object:
+        raise ConnectionRefusedError("database down (test)")
+
+
+async def test_a_database_outage_gets_503_with_retry_after_never_a_silent_loss(
+    surveys: Surveys,
+) -> None:
+    unit = await create_unit(surveys.client, served_per_month=500)
+    real = surveys.ctx._pool
+    surveys.ctx._pool = _DownPool()  # type: ignore[assignment]
+    try:
+        r = await submit(surveys.client, payload(unit))
+    finally:
+        surveys.ctx._pool = real
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+    assert r.json()["error"] == "unavailable" and "kirim ulang" in r.json()["message"]
+    assert (await submit(surveys.client, payload(unit))).status_code == 201
