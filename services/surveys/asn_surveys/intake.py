@@ -37,7 +37,7 @@ from asn_surveys.domain.gaps import GapOpened, GapRecovered, Trend, decide_gap
 from asn_surveys.domain.ikm import ELEMENT_CODES
 from asn_surveys.domain.response import SurveyResponseIn
 from asn_surveys.domain.sample import population_in_period, required_sample
-from asn_surveys.units import Unit, get_unit
+from asn_surveys.units import UNIT_COLUMNS, Unit, unit_from_row
 
 _TRENDS = {
     Trend.MEMBURUK: GapTrend.WORSENING,
@@ -101,13 +101,22 @@ def unit_problems(unit: Unit | None, response: SurveyResponseIn) -> list[dict[st
     return []
 
 
-_INSERT_RESPONSE = """
-INSERT INTO responses (response_id, unit_id, service, submitted_at, channel,
-                       u1, u2, u3, u4, u5, u6, u7, u8, u9,
-                       sex, age, education, occupation, comment, client_ref)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-ON CONFLICT (unit_id, client_ref) DO NOTHING
-RETURNING response_id
+# The unit lookup and the insert in one round trip: the response is inserted only if its unit
+# exists, is active and offers the service; the unit row comes back either way (none: unknown).
+_INSERT_RESPONSE = f"""
+WITH u AS (
+    SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $2
+), ins AS (
+    INSERT INTO responses (response_id, unit_id, service, submitted_at, channel,
+                           u1, u2, u3, u4, u5, u6, u7, u8, u9,
+                           sex, age, education, occupation, comment, client_ref)
+    SELECT $1, u.unit_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+           $15, $16, $17, $18, $19, $20
+    FROM u WHERE u.active AND $3 = ANY (u.services)
+    ON CONFLICT (unit_id, client_ref) DO NOTHING
+    RETURNING response_id
+)
+SELECT u.*, (SELECT response_id FROM ins) AS inserted FROM u
 """
 
 
@@ -123,21 +132,17 @@ async def accept(
     """Store a validated response with its aggregates, gap decisions and events.
 
     Must run inside a transaction. Raises IntakeRefused (422 unknown unit or service,
-    409 client_ref reused for different answers) before anything is written.
+    409 client_ref reused for different answers) with nothing written.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("intake.accept must run inside the caller's transaction")
-    unit = await get_unit(conn, response.unit_id)
-    problems = unit_problems(unit, response)
-    if problems or unit is None:
-        raise IntakeRefused(422, "validation_failed", problems)
     answers = response.answers_by_code
     r = response.respondent
     response_id = uuid.uuid4()
-    inserted = await conn.fetchval(
+    row = await conn.fetchrow(
         _INSERT_RESPONSE,
         response_id,
-        unit.unit_id,
+        response.unit_id,
         response.service,
         response.submitted_at,
         channel.value,
@@ -149,6 +154,11 @@ async def accept(
         response.comment,
         response.client_ref,
     )
+    unit = unit_from_row(row) if row is not None else None
+    problems = unit_problems(unit, response)
+    if problems or unit is None or row is None:
+        raise IntakeRefused(422, "validation_failed", problems)
+    inserted = row["inserted"]
     if inserted is None:
         return await _resend(conn, unit, response)
 

@@ -168,18 +168,18 @@ def unit_from_row(row: asyncpg.Record | Mapping[str, Any]) -> Unit:
     )
 
 
-_COLUMNS = "unit_id, name, bidang, district, served_per_month, services, weights, active"
+UNIT_COLUMNS = "unit_id, name, bidang, district, served_per_month, services, weights, active"
 
 
 async def get_unit(conn: Conn, unit_id: str, *, for_update: bool = False) -> Unit | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM units WHERE unit_id = $1{lock}", unit_id)
+    row = await conn.fetchrow(f"SELECT {UNIT_COLUMNS} FROM units WHERE unit_id = $1{lock}", unit_id)
     return unit_from_row(row) if row else None
 
 
 async def list_units(conn: Conn, *, include_inactive: bool = True) -> list[Unit]:
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM units WHERE active OR $1 ORDER BY unit_id", include_inactive
+        f"SELECT {UNIT_COLUMNS} FROM units WHERE active OR $1 ORDER BY unit_id", include_inactive
     )
     return [unit_from_row(r) for r in rows]
 
@@ -187,7 +187,7 @@ async def list_units(conn: Conn, *, include_inactive: bool = True) -> list[Unit]
 async def insert_unit(conn: Conn, unit: Unit) -> bool:
     """Insert if missing; False when the unit id is taken (nothing changes)."""
     status = await conn.execute(
-        f"INSERT INTO units ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
+        f"INSERT INTO units ({UNIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
         " ON CONFLICT (unit_id) DO NOTHING",
         unit.unit_id,
         unit.name,
