@@ -29,7 +29,9 @@ class Recs:
     publisher: Publisher
     prefix: str
 
-    async def applied(self, group: str, records: Iterable[KafkaRecord], timeout_s: float = 20) -> None:
+    async def applied(
+        self, group: str, records: Iterable[KafkaRecord], timeout_s: float = 20
+    ) -> None:
         """Wait until the consumer group has applied (or skipped as duplicate) these events."""
         ids = [UUID(r.header("ce_id")) for r in records]
 

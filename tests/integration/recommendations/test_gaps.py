@@ -27,7 +27,7 @@ async def staff_for(recs: Recs, unit_id: str, n: int = 6) -> tuple[str, list[str
 
 async def test_a_gap_schedules_one_programme_once_whatever_is_redelivered(recs: Recs) -> None:
     unit = new_unit()
-    boss, people = await staff_for(recs, unit)
+    _boss, people = await staff_for(recs, unit)
     first = gap(unit, "U7")
     [record] = await recs.publish("recommendations.gaps", first)
 
@@ -55,9 +55,10 @@ async def test_a_gap_schedules_one_programme_once_whatever_is_redelivered(recs: 
     await recs.publish("recommendations.gaps", again)
     await asyncio.sleep(1.0)  # give a wrong second schedule time to show up
     assert len(recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)) == 1
-    assert await recs.db.fetchval(
-        "SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit
-    ) == 1
+    assert (
+        await recs.db.fetchval("SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit)
+        == 1
+    )
 
     listed = (await recs.client.get("/api/v1/programmes", params={"unit_id": unit})).json()
     [programme] = listed["items"]
@@ -74,7 +75,7 @@ async def test_no_double_booking_across_gaps(recs: Recs) -> None:
     """Two gaps of one unit in a row: the second programme's sessions avoid the first's days
     for the people in both cohorts."""
     unit = new_unit()
-    _, people = await staff_for(recs, unit, n=3)
+    _, _people = await staff_for(recs, unit, n=3)
     await recs.publish("recommendations.gaps", gap(unit, "U7"), gap(unit, "U8"))
     found = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit, count=2)
     a, b = (e.data for e in found)
@@ -99,9 +100,10 @@ async def test_u9_facilities_are_flagged_to_management_not_scheduled(recs: Recs)
     assert en.json()["items"][0]["explanation"] == flag["explanation_en"]
     await asyncio.sleep(0.5)
     assert not recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
-    assert await recs.db.fetchval(
-        "SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit
-    ) == 0
+    assert (
+        await recs.db.fetchval("SELECT count(*) FROM scheduled_programmes WHERE unit_id = $1", unit)
+        == 0
+    )
 
 
 async def test_a_provisional_gap_schedules_nothing_and_says_why(recs: Recs) -> None:
@@ -117,7 +119,7 @@ async def test_a_provisional_gap_schedules_nothing_and_says_why(recs: Recs) -> N
 
 async def test_unit_recommendations_show_gaps_decisions_and_staff(recs: Recs) -> None:
     unit = new_unit()
-    _, people = await staff_for(recs, unit, n=2)
+    _, _people = await staff_for(recs, unit, n=2)
     await recs.publish("recommendations.gaps", gap(unit, "U8"))
     body = (await recs.client.get(f"/api/v1/units/{unit}/recommendations")).json()
     assert body["open_gaps"][0]["element"] == "U8"
