@@ -24,6 +24,7 @@ class ApiError(Exception):
         message_id: str,
         message_en: str,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message_en)
         self.status = status
@@ -31,6 +32,7 @@ class ApiError(Exception):
         self.message_id = message_id
         self.message_en = message_en
         self.details = details or {}
+        self.headers = headers  # e.g. Retry-After on 429/503
 
 
 def field_errors(
@@ -82,4 +84,5 @@ def install_error_handlers(app: FastAPI) -> None:
                 **exc.details,
             },
             status_code=exc.status,
+            headers=exc.headers,
         )

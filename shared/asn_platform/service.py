@@ -24,6 +24,7 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
+from asn_platform import logmask
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
@@ -143,6 +144,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    logmask.install()  # every service: paths and errors may carry a NIP
     install_error_handlers(app)
 
     async def db_ready() -> bool:

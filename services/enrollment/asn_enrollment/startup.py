@@ -7,7 +7,6 @@ from typing import cast
 
 import asyncpg
 
-from asn_enrollment import logmask
 from asn_enrollment.api.recommendations import RPC_CLIENT
 from asn_enrollment.domain.catalogue import seed_catalogue
 from asn_enrollment.domain.seed_roster import seed_roster
@@ -15,7 +14,7 @@ from asn_enrollment.scheduler import ScheduledProgrammeConsumer, SchedulerMetric
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import roster as roster_store
-from asn_platform import topics
+from asn_platform import logmask, topics
 from asn_platform.contracts import ProgrammeScheduled
 from asn_platform.inbox import subscribe_idempotent
 from asn_platform.rpc import RpcClient

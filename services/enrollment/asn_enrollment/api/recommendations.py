@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 
 from asn_enrollment.api.common import reading, valid_nip
 from asn_enrollment.domain.nip import mask_nip
-from asn_enrollment.logmask import mask_nips
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import roster as roster_store
 from asn_platform import topics
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.logmask import mask_nips
 from asn_platform.rpc import RpcClient, RpcError, RpcTimeout
 from asn_platform.service import ServiceContext
 

@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from asn_enrollment.domain.bilingual import bilingual
+from asn_platform.logmask import mask_nip as mask_nip  # one masking rule for logs and reprs
 from asn_platform.vocabulary import Sex
 
 NIP_LENGTH = 18
@@ -149,17 +150,6 @@ def _parse(raw: str, *, today: date | None) -> Nip:
     if sequence == 0:
         raise NipError(NipPart.SEQUENCE)
     return Nip(value, birth_date, appointment_year, appointment_month, sex, sequence)
-
-
-def mask_nip(raw: str) -> str:
-    """Mask a NIP for logs: keep the first 4 and last 3 characters ("1985***********001").
-
-    Works on any input (also invalid ones being logged); short strings are masked whole.
-    """
-    value = normalize_nip(raw)
-    if len(value) < 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 7) + value[-3:]
 
 
 def make_nip(
