@@ -93,8 +93,9 @@ FEEDS: tuple[Feed, ...] = (
         "bookings",
         topics.PROGRAMME_SCHEDULED,
         rm.apply_bookings,
-        None,
-        "Session bookings from every scheduled programme (no double booking).",
+        lambda e: e.on_programmes_scheduled,
+        "Session bookings from every scheduled programme (no double booking); the cohort's "
+        "recommendations.",
     ),
 )
 

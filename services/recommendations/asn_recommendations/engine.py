@@ -18,7 +18,7 @@ same CloudEvents id, and receivers' inboxes recognise a repeat.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,7 +41,7 @@ from asn_platform.contracts import (
 )
 from asn_platform.periods import Period
 from asn_platform.timezone import now_jakarta
-from asn_platform.vocabulary import EnrollmentStatus, ProgrammeKind
+from asn_platform.vocabulary import Bidang, EnrollmentStatus, ProgrammeKind
 from asn_recommendations.domain.catalogue import Catalogue, ProgrammeInfo
 from asn_recommendations.domain.decisions import (
     FlagManagement,
@@ -295,11 +295,18 @@ class Engine:
             len(sessions),
             sum(len(s.cohort) for s in sessions),
         )
-        # The cohort's situation changed: tell each of them what they are invited to and why.
-        nips = decision.cohort.nips
-        await self.issue_recommendations(
-            conn, nips, cause="gap_scheduled", triggers={n: fact.event_id for n in nips}
-        )
+
+    async def on_programmes_scheduled(
+        self, conn: Conn, facts: Sequence[Fact[ProgrammeScheduled]]
+    ) -> None:
+        """The cohort's situation changed: tell each member what they are invited to and why.
+
+        Done when our own programme-scheduled event comes back (bookings consumer), not in the
+        gap's transaction: the gap's programme goes out without waiting for ~60 personal
+        recommendations, and whichever instance scheduled it, each cohort hears it once."""
+        for fact in facts:
+            nips = [nip for s in fact.event.sessions for nip in s.cohort]
+            await self.issue_recommendations(conn, nips, cause="gap_scheduled")
 
     # -- personal recommendations ---------------------------------------------------------------
 
@@ -335,7 +342,6 @@ class Engine:
         nips: Iterable[str],
         *,
         cause: str,
-        triggers: Mapping[str, UUID],
     ) -> int:
         """Publish recommendation-issued for each active person among `nips`; how many."""
         wanted = sorted(set(nips))
@@ -343,39 +349,48 @@ class Engine:
         now = self.clock()
         records = await q.learning_records(conn, wanted, now.year)
         gaps_of_unit: dict[str, list[Gap]] = {}
-        issued = 0
+        bidang_of_unit: dict[str, Bidang | None] = {}
+        events: list[RecommendationIssued] = []
         for nip in wanted:
             person = people.get(nip)
             if person is None or not person.active:
                 continue
-            if person.unit_id not in gaps_of_unit:
-                gaps_of_unit[person.unit_id] = await q.open_gaps(conn, person.unit_id)
-            _, recs = await self.recommend(
-                conn,
+            unit = person.unit_id
+            if unit not in gaps_of_unit:
+                gaps_of_unit[unit] = await q.open_gaps(conn, unit)
+                bidang_of_unit[unit] = await q.unit_bidang(conn, unit)
+            recs = recommend_for(
                 person,
                 records.get(nip) or LearningRecord(nip=nip),
-                unit_gaps=gaps_of_unit[person.unit_id],
+                year=now.year,
+                unit_gaps=gaps_of_unit[unit],
+                rules=self.rules,
+                catalogue=self.catalogue,
+                unit_bidang=bidang_of_unit[unit],
+                limit=self.settings.recommendation_limit,
             )
-            if not recs:
-                continue
-            items = recommendation_items(recs)
-            event = RecommendationIssued(
-                nip=nip, unit_id=person.unit_id, items=items, issued_at=now
-            )
-            event_id = derived_id("recommendation", cause, triggers[nip], nip)
-            await store.insert_recommendation(
-                conn,
-                event_id=event_id,
-                nip=nip,
-                unit_id=person.unit_id,
-                cause=cause,
-                items=[i.model_dump(mode="json") for i in items],
-                issued_at=now,
-            )
-            await self._enqueue(conn, event, event_id)
-            issued += 1
-        self._count("recommendations_issued", issued)
-        return issued
+            if recs:
+                events.append(
+                    RecommendationIssued(
+                        nip=nip, unit_id=unit, items=recommendation_items(recs), issued_at=now
+                    )
+                )
+        if not events:
+            return 0
+        # One statement for the lot (outbox.enqueue_many picks the event ids).
+        ids = await outbox.enqueue_many(
+            conn, events, source=self.source, max_bytes=self.settings.kafka_max_message_bytes
+        )
+        await store.insert_recommendations(
+            conn,
+            [
+                (event_id, e.nip, e.unit_id, cause, [i.model_dump(mode="json") for i in e.items])
+                for event_id, e in zip(ids, events, strict=True)
+            ],
+            issued_at=now,
+        )
+        self._count("recommendations_issued", len(events))
+        return len(events)
 
     # -- enrollments: nudges and conversions ----------------------------------------------------
 
@@ -481,15 +496,15 @@ class Engine:
     # -- completions and profiles ---------------------------------------------------------------
 
     async def on_completions(self, conn: Conn, facts: Sequence[Fact[TrainingCompleted]]) -> None:
-        triggers: dict[str, UUID] = {}
+        nips: set[str] = set()
         for fact in facts:
             ev = fact.event
             converted = await store.mark_converted(
                 conn, ev.nip, ev.programme_code, ev.completed_at, "completed"
             )
             self._count("nudges_converted", converted)
-            triggers[ev.nip] = fact.event_id
-        await self.issue_recommendations(conn, triggers, cause="completion", triggers=triggers)
+            nips.add(ev.nip)
+        await self.issue_recommendations(conn, nips, cause="completion")
 
     async def on_profiles(self, conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -> None:
         for row in await store.take_pending_nudges(conn, {f.event.nip for f in facts}):

@@ -279,23 +279,18 @@ async def mark_converted(
 # -- recommendations ----------------------------------------------------------------------------
 
 
-async def insert_recommendation(
+async def insert_recommendations(
     conn: Conn,
+    rows: Sequence[tuple[UUID, str, str, str, list[dict[str, Any]]]],
     *,
-    event_id: UUID,
-    nip: str,
-    unit_id: str,
-    cause: str,
-    items: list[dict[str, Any]],
     issued_at: datetime,
 ) -> None:
-    await conn.execute(
+    """(event id, nip, unit id, cause, items) of recommendation-issued events just enqueued."""
+    await conn.executemany(
         "INSERT INTO issued_recommendations (event_id, nip, unit_id, cause, items, issued_at)"
         " VALUES ($1, $2, $3, $4, $5::jsonb, $6) ON CONFLICT DO NOTHING",
-        event_id,
-        nip,
-        unit_id,
-        cause,
-        json.dumps(items),
-        issued_at,
+        [
+            (eid, nip, unit, cause, json.dumps(items), issued_at)
+            for eid, nip, unit, cause, items in rows
+        ],
     )

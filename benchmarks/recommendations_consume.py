@@ -1,0 +1,602 @@
+"""Benchmark: how fast the recommendations service consumes and applies its input events, and
+how long a gap takes to become a scheduled programme.
+
+    python benchmarks/recommendations_consume.py [--surveys 40000] [--enrollments 5000]
+        [--completions 2000] [--units 20] [--staff 50] [--gaps 40] [--latency-gaps 30]
+
+Starts its own embedded broker (Tansu) and the service as a separate process
+(`python -m asn_recommendations`, real runtime: inbox, outbox relay, HTTP), on PostgreSQL from
+DATABASE_URL or else an embedded server in a temporary folder.
+
+1. Pre-produces a mixed stream of the five input event types as the other services would
+   (real CloudEvents, keyed): the roster (asn-profile-changed), SKM responses
+   (survey-submitted), enrollment changes (with declines and no-shows, which earn nudges),
+   completions (each earns a fresh recommendation-issued), and gaps (opened ones are decided
+   and scheduled, each cohort member gets a recommendation-issued).
+2. Baselines on the same stream: raw aiokafka consumption, and consumption plus CloudEvents
+   decoding and contract validation.
+3. Starts the service with the inbox table locked, so that every consumer group has joined and
+   fetched before anything is applied; releases the lock and times until every event is in
+   the consumers' inboxes (applied, with all reactions, in PostgreSQL).
+4. Gap -> programme-scheduled: publishes one opened gap at a time for units with staff and
+   times until the programme-scheduled event is read back from the broker (decision,
+   transaction, outbox relay, broker); p50/p99.
+
+Bounded (fixed counts, loopback only); the database is dropped and the broker stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from asn_platform import topics
+from asn_platform.contracts import (
+    AsnProfileChanged,
+    EnrollmentChanged,
+    Event,
+    ProfileChange,
+    ServiceGapDetected,
+    SurveySubmitted,
+    TrainingCompleted,
+)
+from asn_platform.db import ensure_database, migrate, with_database
+from asn_platform.embedded.postgres import EmbeddedPostgres
+from asn_platform.embedded.processes import free_port, stop_process
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.envelope import KafkaRecord, decode, encode
+from asn_platform.kafka import ensure_topics
+from asn_platform.periods import Period
+from asn_platform.tangsel import CATALOGUE, UNITS
+from asn_platform.timezone import now_jakarta
+from asn_platform.vocabulary import (
+    ELEMENTS,
+    LEADERSHIP_KINDS,
+    ElementCode,
+    EnrollmentStatus,
+    Mutu,
+    PositionType,
+)
+
+console = Console()
+HOST = "127.0.0.1"
+INPUT_TOPICS = (
+    topics.ASN_PROFILE_CHANGED,
+    topics.SURVEY_SUBMITTED,
+    topics.ENROLLMENT_CHANGED,
+    topics.TRAINING_COMPLETED,
+    topics.SERVICE_GAP_DETECTED,
+)
+FEED_GROUPS = {
+    topics.ASN_PROFILE_CHANGED: "recommendations.profiles",
+    topics.SURVEY_SUBMITTED: "recommendations.surveys",
+    topics.ENROLLMENT_CHANGED: "recommendations.enrollments",
+    topics.TRAINING_COMPLETED: "recommendations.completions",
+    topics.SERVICE_GAP_DETECTED: "recommendations.gaps",
+}
+PROGRAMMES = [p for p in CATALOGUE if p.kind not in LEADERSHIP_KINDS]
+GAP_ELEMENTS = ("U1", "U2", "U3", "U4", "U6", "U7", "U8", "U9")
+
+
+@contextmanager
+def postgres_server() -> Iterator[tuple[str, str]]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        yield url, "DATABASE_URL"
+        return
+    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
+    with EmbeddedPostgres(folder / "pgdata") as pg:
+        yield pg.url, "embedded PostgreSQL"
+
+
+# -- the stream ---------------------------------------------------------------------------------
+
+
+class Names:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def nip(self) -> str:
+        self.n += 1
+        n = self.n
+        return (
+            f"19{70 + n % 25:02d}{n // 25 % 12 + 1:02d}{n // 300 % 28 + 1:02d}"
+            f"2005{n % 12 + 1:02d}{1 + n % 2}{n // 8400 % 1000:03d}"
+        )
+
+
+def previous_quarter() -> Period:
+    today = now_jakarta().date()
+    q = (today.month - 1) // 3 + 1
+    return Period.parse(f"{today.year - 1}-Q4" if q == 1 else f"{today.year}-Q{q - 1}")
+
+
+def staff_of(unit_id: str, bidang: str, count: int, names: Names, at: datetime) -> list[Event]:
+    boss = names.nip()
+    out: list[Event] = [
+        AsnProfileChanged(
+            nip=boss,
+            name=f"Kepala {unit_id}",
+            unit_id=unit_id,
+            bidang=bidang,  # type: ignore[arg-type]
+            position="Kepala Bidang",
+            position_type=PositionType.STRUKTURAL,
+            rank="IV/a",
+            active=True,
+            change=ProfileChange.CREATED,
+            changed_at=at,
+        )
+    ]
+    for i in range(count - 1):
+        kind = PositionType.FUNGSIONAL if i % 3 == 0 else PositionType.PELAKSANA
+        out.append(
+            AsnProfileChanged(
+                nip=names.nip(),
+                name=f"Pegawai {unit_id} {i}",
+                unit_id=unit_id,
+                bidang=bidang,  # type: ignore[arg-type]
+                position="Pelaksana Layanan",
+                position_type=kind,
+                rank="III/a",
+                supervisor_nip=boss,
+                active=True,
+                change=ProfileChange.CREATED,
+                changed_at=at,
+            )
+        )
+    return out
+
+
+def gap_event(unit_id: str, bidang: str, element: str, period: Period, at: datetime) -> Event:
+    code = ElementCode(element)
+    return ServiceGapDetected(
+        status="opened",  # type: ignore[arg-type]
+        unit_id=unit_id,
+        unit_name=f"Unit {unit_id}",
+        bidang=bidang,  # type: ignore[arg-type]
+        element=code,
+        element_name=ELEMENTS[code].name_id,
+        score_nrr=2.4,
+        score_converted=60.0,
+        mutu=Mutu.D,
+        sample_size=400,
+        required_sample=370,
+        period=period.key,
+        period_label=period.label("id"),
+        trend="first",  # type: ignore[arg-type]
+        threshold=76.61,
+        detected_at=at,
+    )
+
+
+def build_stream(args: argparse.Namespace, rng: random.Random) -> tuple[list[Event], Counter[str]]:
+    names = Names()
+    now = now_jakarta()
+    units = [(f"bench-{i:03d}", UNITS[i % len(UNITS)].bidang.value) for i in range(args.units)]
+    profiles: list[Event] = []
+    for unit_id, bidang in units:
+        profiles += staff_of(unit_id, bidang, args.staff, names, now - timedelta(days=30))
+    people = [(p.nip, p.unit_id) for p in profiles if isinstance(p, AsnProfileChanged)]
+
+    surveys: list[Event] = []
+    start = now - timedelta(days=180)
+    for _ in range(args.surveys):
+        unit_id, bidang = rng.choice(units)
+        surveys.append(
+            SurveySubmitted(
+                response_id=str(uuid.UUID(int=rng.getrandbits(128))),
+                unit_id=unit_id,
+                bidang=bidang,  # type: ignore[arg-type]
+                service="Layanan",
+                answers={ElementCode(f"U{i}"): rng.choice((2, 3, 3, 4)) for i in range(1, 10)},
+                respondent={  # type: ignore[arg-type]
+                    "sex": rng.choice("LP"),
+                    "age_band": "30-39",
+                    "education": "S1",
+                    "occupation": "Swasta",
+                },
+                submitted_at=start + timedelta(seconds=rng.randrange(180 * 86400)),
+                channel="web",  # type: ignore[arg-type]
+            )
+        )
+
+    statuses = (
+        [EnrollmentStatus.INVITED] * 30
+        + [EnrollmentStatus.ENROLLED] * 30
+        + [EnrollmentStatus.ATTENDED] * 20
+        + [EnrollmentStatus.DECLINED] * 12
+        + [EnrollmentStatus.NO_SHOW] * 8
+    )
+    enrollments: list[Event] = []
+    for i in range(args.enrollments):
+        nip, _ = rng.choice(people)
+        status = rng.choice(statuses)
+        enrollments.append(
+            EnrollmentChanged(
+                enrollment_id=f"enr-{i}",
+                nip=nip,
+                programme_code=rng.choice(PROGRAMMES).code,
+                session_id=f"ses-{i % 97}",
+                status=status,
+                previous_status=EnrollmentStatus.INVITED,
+                changed_at=now - timedelta(minutes=args.enrollments - i),
+            )
+        )
+
+    completions: list[Event] = []
+    for i in range(args.completions):
+        nip, unit_id = rng.choice(people)
+        programme = rng.choice(PROGRAMMES)
+        completions.append(
+            TrainingCompleted(
+                enrollment_id=f"cmp-{i}",
+                nip=nip,
+                unit_id=unit_id,
+                programme_code=programme.code,
+                programme_kind=programme.kind,
+                competencies=list(programme.competencies),
+                jp_credited=programme.jp,
+                score=80.0,
+                completed_at=now - timedelta(days=rng.randrange(1, 300)),
+            )
+        )
+
+    period = previous_quarter()
+    gaps: list[Event] = []
+    for i in range(args.gaps):
+        unit_id, bidang = units[i % len(units)]
+        element = GAP_ELEMENTS[(i // len(units)) % len(GAP_ELEMENTS)]
+        gaps.append(gap_event(unit_id, bidang, element, period, now))
+
+    stream = profiles + surveys + enrollments + completions + gaps
+    kinds = Counter(type(e).__name__ for e in stream)
+    return stream, kinds
+
+
+def records_of(events: list[Event], source_of: dict[str, str]) -> list[KafkaRecord]:
+    return [encode(e, source=source_of[e.topic.split(".")[1]]) for e in events]
+
+
+SOURCES = {"surveys": "/tangsel/surveys", "enrollment": "/tangsel/enrollment"}
+
+
+async def produce(bootstrap: str, records: list[KafkaRecord], progress: Progress) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
+    )
+    await producer.start()
+    task = progress.add_task("produce", total=len(records))
+    began = time.perf_counter()
+    try:
+        for i in range(0, len(records), 2000):
+            chunk = records[i : i + 2000]
+            futures = [
+                await producer.send(r.topic, r.value, key=r.key, headers=r.headers) for r in chunk
+            ]
+            await asyncio.gather(*futures)
+            progress.update(task, advance=len(chunk))
+    finally:
+        await producer.stop()
+    return time.perf_counter() - began
+
+
+async def raw_consume(bootstrap: str, total: int, *, validate: bool, progress: Progress) -> float:
+    """Baseline: read the stream (optionally decoding it as the inbox does), nothing else."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=20,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    await consumer.start()
+    task = progress.add_task("raw+decode" if validate else "raw", total=total)
+    try:
+        await consumer.topics()
+        tps = [
+            TopicPartition(t, p)
+            for t in INPUT_TOPICS
+            for p in sorted(consumer.partitions_for_topic(t) or ())
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        began = time.perf_counter()
+        while seen < total:
+            batch = await consumer.getmany(timeout_ms=200, max_records=5000)
+            for records in batch.values():
+                if validate:
+                    for r in records:
+                        decode(r.topic, r.headers, r.value, key=r.key)
+                seen += len(records)
+            progress.update(task, completed=seen)
+        return time.perf_counter() - began
+    finally:
+        await consumer.stop()
+
+
+# -- the service --------------------------------------------------------------------------------
+
+
+@contextmanager
+def service_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "asn_recommendations"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        stop_process(proc, timeout_s=20.0)
+
+
+async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the service exited ({proc.returncode}); see {log}")
+        try:
+            if (await client.get("/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"the service did not become ready in 120 s; see {log}")
+
+
+async def applied_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT consumer_group, count(*) AS n FROM inbox"
+        " WHERE consumer_group = ANY($1::text[]) GROUP BY consumer_group",
+        list(FEED_GROUPS.values()),
+    )
+    return {r["consumer_group"]: r["n"] for r in rows}
+
+
+async def gap_latency(bootstrap: str, args: argparse.Namespace, progress: Progress) -> list[float]:
+    """Seconds from a gap event's ack to reading its programme-scheduled event back."""
+    names = Names()
+    names.n = 500_000  # NIPs distinct from the stream's
+    now = now_jakarta()
+    units = [(f"lat-{i:03d}", UNITS[i % len(UNITS)].bidang.value) for i in range(args.latency_gaps)]
+    staff: list[Event] = []
+    for unit_id, bidang in units:
+        staff += staff_of(unit_id, bidang, args.latency_staff, names, now)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=5,
+    )
+    await producer.start()
+    await consumer.start()
+    latencies: list[float] = []
+    try:
+        await consumer.topics()
+        tps = [
+            TopicPartition(topics.PROGRAMME_SCHEDULED, p)
+            for p in sorted(consumer.partitions_for_topic(topics.PROGRAMME_SCHEDULED) or ())
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        futures = []
+        for r in records_of(staff, SOURCES):
+            futures.append(await producer.send(r.topic, r.value, key=r.key, headers=r.headers))
+        await asyncio.gather(*futures)
+        await asyncio.sleep(2.0)  # let the roster land before the first gap
+        period = previous_quarter()
+        task = progress.add_task("gap->sched", total=len(units))
+        for unit_id, bidang in units:
+            [record] = records_of([gap_event(unit_id, bidang, "U7", period, now)], SOURCES)
+            began = time.perf_counter()
+            await (
+                await producer.send(
+                    record.topic, record.value, key=record.key, headers=record.headers
+                )
+            )
+            key = f"{unit_id}:U7:{period.key}".encode()
+            found = False
+            deadline = began + 30
+            while not found and time.perf_counter() < deadline:
+                batch = await consumer.getmany(timeout_ms=50)
+                for recs in batch.values():
+                    for r in recs:
+                        if r.key == unit_id.encode() and key in r.value:
+                            found = True
+            if not found:
+                raise SystemExit(f"no programme-scheduled for {unit_id} within 30 s")
+            latencies.append(time.perf_counter() - began)
+            progress.update(task, advance=1)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def benchmark(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    run_id = secrets.token_hex(3)
+    prefix = f"asn_bench_{run_id}_"
+    database = f"{prefix}recommendations"
+    log_path = Path(tempfile.gettempdir()) / f"asn-bench-recommendations-{run_id}.log"
+    events, kinds = build_stream(args, rng)
+    records = records_of(events, SOURCES)
+    per_topic = Counter(r.topic for r in records)
+    total = len(records)
+
+    with postgres_server() as (server_url, pg_source), TansuBroker() as broker:
+        await ensure_topics(broker.bootstrap)
+        port = free_port(HOST)
+        console.print(
+            f"broker {broker.bootstrap} (Tansu), PostgreSQL from {pg_source}, service on "
+            f"http://{HOST}:{port}, log {log_path}\nstream: {total} events "
+            + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
+        )
+        progress = Progress(
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        dsn = with_database(server_url, database)
+        try:
+            with progress:
+                produced_s = await produce(broker.bootstrap, records, progress)
+                raw_s = await raw_consume(
+                    broker.bootstrap, total, validate=False, progress=progress
+                )
+                dec_s = await raw_consume(broker.bootstrap, total, validate=True, progress=progress)
+
+                await ensure_database(server_url, database)
+                await migrate(dsn, ["asn_platform", "asn_recommendations"])
+                gate = await asyncpg.connect(dsn)
+                gate_tx = gate.transaction()
+                await gate_tx.start()
+                # Nothing is applied until every consumer group has joined: all of them insert
+                # into the inbox first, and INSERT waits for this lock.
+                await gate.execute("LOCK TABLE inbox IN SHARE ROW EXCLUSIVE MODE")
+                env = {
+                    **os.environ,
+                    "ASN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+                    "DATABASE_URL": server_url,
+                    "ASN_DATABASE_PREFIX": prefix,
+                    "ASN_HTTP_HOST": HOST,
+                    "ASN_HTTP_PORT": str(port),
+                    "ASN_LOG_LEVEL": "WARNING",
+                    "ASN_LOG_FORMAT": "text",
+                    "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
+                    "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "600",
+                }
+                with service_process(env, log_path) as proc:
+                    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
+                        await wait_ready(client, proc, log_path)
+                    await asyncio.sleep(1.0)  # the last group's first fetch
+                    watch = await asyncpg.connect(dsn)
+                    task = progress.add_task("service", total=total)
+                    began = time.perf_counter()
+                    await gate_tx.rollback()
+                    await gate.close()
+                    per_group: dict[str, int] = {}
+                    finished_at: dict[str, float] = {}
+                    while True:
+                        per_group = await applied_counts(watch)
+                        now = time.perf_counter()
+                        for topic, group in FEED_GROUPS.items():
+                            if (
+                                group not in finished_at
+                                and per_group.get(group, 0) >= per_topic[topic]
+                            ):
+                                finished_at[group] = now - began
+                        done = sum(per_group.values())
+                        progress.update(task, completed=done)
+                        if done >= total:
+                            break
+                        if proc.poll() is not None:
+                            raise SystemExit(f"the service exited; see {log_path}")
+                        if now - began > args.timeout:
+                            raise SystemExit(f"not done after {args.timeout} s; see {log_path}")
+                        await asyncio.sleep(0.05)
+                    service_s = time.perf_counter() - began
+                    outputs = {
+                        "programmes scheduled": await watch.fetchval(
+                            "SELECT count(*) FROM scheduled_programmes"
+                        ),
+                        "gaps flagged": await watch.fetchval(
+                            "SELECT count(*) FROM gap_decisions WHERE outcome = 'flagged'"
+                        ),
+                        "nudges requested": await watch.fetchval("SELECT count(*) FROM nudges"),
+                        "escalations": await watch.fetchval(
+                            "SELECT count(*) FROM nudge_escalations"
+                        ),
+                        "recommendations issued": await watch.fetchval(
+                            "SELECT count(*) FROM issued_recommendations"
+                        ),
+                    }
+                    await watch.close()
+                    latencies = await gap_latency(broker.bootstrap, args, progress)
+        finally:
+            conn = await asyncpg.connect(server_url)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+    table = Table(title=f"recommendations: consume and apply ({total} events)")
+    table.add_column("path")
+    table.add_column("seconds", justify="right")
+    table.add_column("events/s", justify="right")
+    table.add_row("produce (aiokafka, acks=all)", f"{produced_s:.2f}", f"{total / produced_s:,.0f}")
+    table.add_row("baseline: raw aiokafka consume", f"{raw_s:.2f}", f"{total / raw_s:,.0f}")
+    table.add_row("baseline: consume + CloudEvents decode", f"{dec_s:.2f}", f"{total / dec_s:,.0f}")
+    table.add_row(
+        "service: consume + apply in PostgreSQL (+ reactions)",
+        f"{service_s:.2f}",
+        f"{total / service_s:,.0f}",
+    )
+    console.print(table)
+    feeds = Table(title="per input topic (each its own consumer group, running concurrently)")
+    for col in ("topic", "events", "done after s", "events/s"):
+        feeds.add_column(col, justify="left" if col == "topic" else "right")
+    for topic, group in FEED_GROUPS.items():
+        secs = finished_at.get(group, service_s)
+        feeds.add_row(
+            topic, str(per_topic[topic]), f"{secs:.2f}", f"{per_topic[topic] / secs:,.0f}"
+        )
+    console.print(feeds)
+    console.print("outputs: " + ", ".join(f"{k} {v}" for k, v in outputs.items()))
+    console.print(
+        f"gap -> programme-scheduled over {len(latencies)} gaps ({args.latency_staff} staff per "
+        f"unit): p50 {pct(latencies, 50) * 1000:.0f} ms, p99 {pct(latencies, 99) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--surveys", type=int, default=40_000)
+    parser.add_argument("--enrollments", type=int, default=5_000)
+    parser.add_argument("--completions", type=int, default=2_000)
+    parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--staff", type=int, default=50, help="profiles per unit")
+    parser.add_argument("--gaps", type=int, default=40, help="opened gaps in the stream")
+    parser.add_argument("--latency-gaps", type=int, default=30)
+    parser.add_argument("--latency-staff", type=int, default=40)
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(benchmark(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
