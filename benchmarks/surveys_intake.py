@@ -53,7 +53,7 @@ from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import AgeBand, Education, Occupation
 from asn_surveys.domain.aggregate import ANSWER_COUNTERS, COUNTER_NAMES, PROFILE_COUNTERS
 
-console = Console()
+console = Console(width=132)  # wide enough for the tables when the output is captured
 CODES = [f"U{i}" for i in range(1, 10)]
 IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
 
@@ -515,7 +515,7 @@ def latency_table(title: str, runs: list[Run], offered: float | None = None) -> 
         "p95 ms",
         "p99 ms",
         "max ms",
-        "server CPU s/1k",
+        "server CPU ms/req",
     ):
         table.add_column(col, justify="right" if col != "run" else "left")
     for run in runs:
