@@ -395,8 +395,11 @@ class Engine:
     # -- enrollments: nudges and conversions ----------------------------------------------------
 
     async def on_enrollments(self, conn: Conn, facts: Sequence[Fact[EnrollmentChanged]]) -> None:
+        # Most enrollments concern nobody who was nudged: one query instead of one per event.
+        open_nudges = await store.open_nudges(conn, {f.event.nip for f in facts})
         for fact in facts:
             ev = fact.event
+            key = (ev.nip, ev.programme_code)
             if ev.status in NON_ATTENDANCE:
                 await self.nudge(
                     conn,
@@ -405,10 +408,12 @@ class Engine:
                     enrollment_id=ev.enrollment_id,
                     trigger_event_id=fact.event_id,
                 )
-            elif ev.status in CONVERTING:
+                open_nudges.add(key)
+            elif ev.status in CONVERTING and key in open_nudges:
                 converted = await store.mark_converted(
                     conn, ev.nip, ev.programme_code, ev.changed_at, ev.status.value
                 )
+                open_nudges.discard(key)
                 self._count("nudges_converted", converted)
 
     async def nudge(
@@ -421,8 +426,8 @@ class Engine:
         trigger_event_id: UUID,
     ) -> None:
         now = self.clock()
-        person = await q.profile(conn, nip)
-        if person is None:
+        facts = await q.nudge_facts(conn, nip, programme_code, now)
+        if facts is None:
             # Never a silent drop: keep it and nudge as soon as the profile arrives.
             await store.add_pending_nudge(
                 conn,
@@ -445,13 +450,13 @@ class Engine:
             )
             return
         decision = decide_nudge(
-            person,
+            facts.person,
             programme,
-            await q.non_attendance(conn, nip, programme_code),
-            reminders_sent=await store.reminders_sent(conn, nip, programme_code),
+            facts.history,
+            reminders_sent=facts.reminders_sent,
             policy=self.rules.settings.nudges,
-            record=await q.learning_record(conn, nip, now.year),
-            next_session_day=await q.next_session_day(conn, person.unit_id, programme_code, now),
+            record=facts.record,
+            next_session_day=facts.next_session_day,
         )
         if isinstance(decision, Nudge):
             event_id = derived_id("nudge", trigger_event_id)
@@ -496,14 +501,16 @@ class Engine:
     # -- completions and profiles ---------------------------------------------------------------
 
     async def on_completions(self, conn: Conn, facts: Sequence[Fact[TrainingCompleted]]) -> None:
-        nips: set[str] = set()
+        nips = {f.event.nip for f in facts}
+        open_nudges = await store.open_nudges(conn, nips)
         for fact in facts:
             ev = fact.event
-            converted = await store.mark_converted(
-                conn, ev.nip, ev.programme_code, ev.completed_at, "completed"
-            )
-            self._count("nudges_converted", converted)
-            nips.add(ev.nip)
+            if (ev.nip, ev.programme_code) in open_nudges:
+                converted = await store.mark_converted(
+                    conn, ev.nip, ev.programme_code, ev.completed_at, "completed"
+                )
+                open_nudges.discard((ev.nip, ev.programme_code))
+                self._count("nudges_converted", converted)
         await self.issue_recommendations(conn, nips, cause="completion")
 
     async def on_profiles(self, conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -> None:

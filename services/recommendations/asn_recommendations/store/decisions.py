@@ -161,16 +161,6 @@ async def save_gap_decision(
 # -- nudges -------------------------------------------------------------------------------------
 
 
-async def reminders_sent(conn: Conn, nip: str, programme_code: str) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM nudges WHERE nip = $1 AND programme_code = $2",
-            nip,
-            programme_code,
-        )
-    )
-
-
 async def insert_nudge(
     conn: Conn,
     nudge: Nudge,
@@ -259,6 +249,16 @@ async def take_pending_nudges(conn: Conn, nips: Collection[str]) -> list[asyncpg
             list(nips),
         )
     )
+
+
+async def open_nudges(conn: Conn, nips: Collection[str]) -> set[tuple[str, str]]:
+    """(nip, programme) pairs with a nudge not yet followed by an enrollment."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT nip, programme_code FROM nudges"
+        " WHERE converted_at IS NULL AND nip = ANY($1::text[])",
+        list(nips),
+    )
+    return {(r["nip"], r["programme_code"]) for r in rows}
 
 
 async def mark_converted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
@@ -164,34 +165,6 @@ async def unit_bidang(conn: Conn, unit_id: str) -> Bidang | None:
     return seed.bidang if seed else None
 
 
-async def non_attendance(conn: Conn, nip: str, programme_code: str) -> list[NonAttendance]:
-    rows = await conn.fetch(
-        "SELECT status, changed_at FROM rm_non_attendance WHERE nip = $1 AND programme_code = $2"
-        " ORDER BY changed_at, enrollment_id",
-        nip,
-        programme_code,
-    )
-    return [
-        NonAttendance(NonAttendanceKind(r["status"]), to_jakarta(r["changed_at"]).date())
-        for r in rows
-    ]
-
-
-async def next_session_day(
-    conn: Conn, unit_id: str, programme_code: str, after: datetime
-) -> date | None:
-    """First day of the next session of this programme opened for the person's unit."""
-    value = await conn.fetchval(
-        "SELECT min(s.days[1]) FROM scheduled_sessions s"
-        " JOIN scheduled_programmes p USING (scheduled_programme_id)"
-        " WHERE p.unit_id = $1 AND p.programme_code = $2 AND s.starts_at > $3",
-        unit_id,
-        programme_code,
-        after,
-    )
-    return value if isinstance(value, date) else None
-
-
 async def element_scores(
     conn: Conn, unit_id: str, element: str, period_kind: str
 ) -> list[ElementScore]:
@@ -243,3 +216,63 @@ async def element_scores(
             )
         )
     return sorted(out, key=lambda s: s.period)
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeFacts:
+    person: StaffProfile
+    history: list[NonAttendance]
+    reminders_sent: int
+    record: LearningRecord
+    next_session_day: date | None
+
+
+# Everything a nudge decision needs in one round trip (declines come in bursts).
+_NUDGE_FACTS = """
+SELECT p.*,
+    (SELECT array_agg(n.status ORDER BY n.changed_at, n.enrollment_id) FROM rm_non_attendance n
+     WHERE n.nip = $1 AND n.programme_code = $2) AS miss_status,
+    (SELECT array_agg(n.changed_at ORDER BY n.changed_at, n.enrollment_id)
+     FROM rm_non_attendance n WHERE n.nip = $1 AND n.programme_code = $2) AS miss_at,
+    (SELECT count(*) FROM nudges d WHERE d.nip = $1 AND d.programme_code = $2) AS sent,
+    (SELECT array_agg(c.programme_code ORDER BY c.completed_on, c.programme_code)
+     FROM rm_completions c WHERE c.nip = $1) AS done_code,
+    (SELECT array_agg(c.completed_on ORDER BY c.completed_on, c.programme_code)
+     FROM rm_completions c WHERE c.nip = $1) AS done_on,
+    (SELECT array_agg(c.jp_credited ORDER BY c.completed_on, c.programme_code)
+     FROM rm_completions c WHERE c.nip = $1) AS done_jp,
+    (SELECT min(s.days[1]) FROM scheduled_sessions s
+     JOIN scheduled_programmes sp USING (scheduled_programme_id)
+     WHERE sp.unit_id = p.unit_id AND sp.programme_code = $2 AND s.starts_at > $3) AS next_day
+FROM rm_profiles p WHERE p.nip = $1
+"""
+
+
+async def nudge_facts(
+    conn: Conn, nip: str, programme_code: str, now: datetime
+) -> NudgeFacts | None:
+    """The person, their declines/no-shows for the programme, reminders already sent, their
+    learning record for `now`'s year and the next session day; None without a profile."""
+    row = await conn.fetchrow(_NUDGE_FACTS, nip, programme_code, now)
+    if row is None:
+        return None
+    history = [
+        NonAttendance(NonAttendanceKind(status), to_jakarta(at).date())
+        for status, at in zip(row["miss_status"] or (), row["miss_at"] or (), strict=True)
+    ]
+    done = list(
+        zip(row["done_code"] or (), row["done_on"] or (), row["done_jp"] or (), strict=True)
+    )
+    record = LearningRecord(
+        nip=nip,
+        jp_this_year=sum(jp for _, on, jp in done if on.year == now.year),
+        completed=tuple(CompletedTraining(code, on) for code, on, _ in done),
+    )
+    next_day = row["next_day"]
+    return NudgeFacts(
+        person=profile_of(row),
+        history=history,
+        reminders_sent=int(row["sent"]),
+        record=record,
+        next_session_day=next_day if isinstance(next_day, date) else None,
+    )
