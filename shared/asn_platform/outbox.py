@@ -18,17 +18,27 @@ API:
 - ``enqueue(conn, event, *, source, id=None, time=None) -> UUID``: insert one event; must run
   inside the caller's transaction (raises ``RuntimeError`` otherwise). Enqueue *after* the
   statement that changes (and locks) the entity, so two transactions touching the same entity
-  enqueue in commit order. The insert trigger NOTIFYs the relays when the transaction commits.
+  enqueue in commit order. The insert trigger wakes sleeping relays (NOTIFY) on commit.
 - ``enqueue_many(conn, events, *, source) -> list[UUID]``: the same for many events, one statement.
-- ``OutboxRelay(pool, settings, *, name, batch_size=1000)``: ``start()``, ``stop(flush=True)``,
-  ``flush(timeout_s)`` (wait until nothing is pending), ``pending()``, ``stats``.
+- ``OutboxRelay(pool, settings, *, name, batch_size=1000, retention_s=0)``: ``start()``,
+  ``stop(flush=True)``, ``flush(timeout_s)`` (wait until nothing is pending), ``pending()``,
+  ``stats``.
 
 How the relay works. It claims up to ``batch_size`` unsent rows in one transaction
 (``FOR UPDATE SKIP LOCKED``), sends them all with an ``AIOKafkaProducer`` (acks=all; idempotence
-from ``settings.kafka_idempotence``: on for real Kafka, off for Tansu), awaits every ack, sets
-``sent_at`` and commits. If the broker is away the transaction rolls back, the row keeps its
-place, the producer is rebuilt and the round is retried with exponential backoff (0.1 s doubling
-to 5 s). It sleeps on LISTEN/NOTIFY, with a slow poll (``poll_interval_s``) as a safety net.
+from ``settings.kafka_idempotence``: on for real Kafka, off for Tansu), awaits every ack, marks
+them sent and commits. Marking sent deletes the rows by default (``retention_s=0``: cheapest, no
+table bloat; the records live on in Kafka); with ``retention_s > 0`` it sets ``sent_at`` and a
+periodic cleanup deletes them after that many seconds. If the broker is away the transaction
+rolls back, the rows keep their place (``attempts``/``last_error`` record the failure), the
+producer is rebuilt and the round is retried with exponential backoff (0.1 s doubling to 5 s).
+
+Waking. An idle relay sleeps on LISTEN/NOTIFY (with a slow ``poll_interval_s`` safety poll).
+NOTIFY makes committing transactions queue on a database-wide lock, which we measured capping
+concurrent writers far below 1,000 commits/s; so writers NOTIFY only while some relay is asleep
+(table ``outbox_relays``, migration 0002). A relay that has just published looks again after
+5 ms, doubling while it finds nothing, and registers as asleep once the wait reaches 100 ms.
+Under load nobody NOTIFYs and the relay never sleeps; when idle it costs nothing.
 
 Several relays (one per service instance) can run at once. Rows are spread over 16 lanes by
 ``crc32(key) % 16``; a relay works a lane only while it holds that lane's transaction-scoped
@@ -40,10 +50,10 @@ the consumers' inbox drops the duplicates).
 Why a raw ``AIOKafkaProducer`` and not FastStream: ``broker.publish`` awaits each message
 (about 2,500/s here) and ``publish_batch`` sends one batch to a single partition, which breaks
 keyed ordering across partitions. Sending every record of a claim with ``producer.send`` and
-awaiting the futures together keeps the key -> partition mapping and measured well above the
-platform's needs (see benchmarks/backbone.py).
+awaiting the futures together keeps the key -> partition mapping (measured: the relay alone
+publishes about 15,000 events/s here; see benchmarks/backbone.py for the whole path).
 
-Sent rows are kept for ``retention_s`` (default 10 minutes) for inspection, then deleted.
+The relay holds one pool connection for LISTEN and its rounds.
 """
 
 from __future__ import annotations
@@ -108,14 +118,26 @@ _PENDING_LANES = f"""
 SELECT count(*) FROM generate_series(0, {OUTBOX_LANES - 1}) AS l
 WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l AND o.sent_at IS NULL)
 """
+_REGISTER = (
+    "INSERT INTO outbox_relays (relay, sleeping, seen_at) VALUES ($1, $2, now())"
+    " ON CONFLICT (relay) DO UPDATE SET sleeping = EXCLUDED.sleeping, seen_at = now()"
+)
+_ANY_PENDING = f"""
+SELECT EXISTS (
+    SELECT 1 FROM generate_series(0, {OUTBOX_LANES - 1}) AS l
+    WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l AND o.sent_at IS NULL)
+)
+"""
 _MARK_SENT = "UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
+_DELETE_SENT = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
 _MARK_FAILED = (
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])"
 )
 _CLEANUP = (
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL"
-    " AND sent_at < clock_timestamp() - make_interval(secs => $1) LIMIT 10000)"
+    " AND sent_at < clock_timestamp() - make_interval(secs => $1) LIMIT 5000)"
 )
+_CLEANUP_RELAYS = "DELETE FROM outbox_relays WHERE seen_at < now() - interval '1 hour'"
 
 
 def lane_of(key: bytes) -> int:
@@ -199,11 +221,13 @@ class OutboxRelay:
         name: str,
         batch_size: int = 1000,
         poll_interval_s: float = 2.0,
-        retention_s: float = 600.0,
-        cleanup_interval_s: float = 30.0,
+        retention_s: float = 0.0,
+        cleanup_interval_s: float = 5.0,
         request_timeout_ms: int = 5000,
         linger_ms: int = 2,
         max_backoff_s: float = 5.0,
+        active_poll_s: float = 0.005,
+        sleep_after_s: float = 0.1,
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -216,21 +240,27 @@ class OutboxRelay:
         self.request_timeout_ms = request_timeout_ms
         self.linger_ms = linger_ms
         self.max_backoff_s = max_backoff_s
+        self.active_poll_s = active_poll_s
+        self.sleep_after_s = sleep_after_s
         self.stats = RelayStats()
+        self.relay_id = f"{name}:{settings.instance_id}:{id(self):x}"
         self._producer: AIOKafkaProducer | None = None
-        self._listener: Any = None  # pool connection holding LISTEN
+        self._conn: Any = None  # the relay's own pool connection: LISTEN and the rounds
         self._wake = asyncio.Event()
         self._stopping = False
         self._flush_on_stop = True
         self._task: asyncio.Task[None] | None = None
         self._next_cleanup = 0.0
+        self._asleep = False
+        self._sleep_refresh_at = 0.0
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         if self._task is not None:
             return
         self._stopping = False
-        await self._listen()
+        with contextlib.suppress(Exception):
+            await self._connection()  # LISTEN before the first round; retried in the loop
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.name}")
 
     async def stop(self, flush: bool = True, timeout_s: float = 15.0) -> None:
@@ -250,7 +280,10 @@ class OutboxRelay:
                 await task
         finally:
             await self._close_producer()
-            await self._unlisten()
+            with contextlib.suppress(Exception):
+                conn = await self._connection()
+                await conn.execute("DELETE FROM outbox_relays WHERE relay = $1", self.relay_id)
+            await self._drop_connection()
 
     async def flush(self, timeout_s: float = 30.0) -> None:
         """Wait until no row is pending (sent by this or another relay); TimeoutError if not."""
@@ -267,25 +300,27 @@ class OutboxRelay:
         async with self.pool.acquire() as conn:
             return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
 
-    # -- LISTEN/NOTIFY ---------------------------------------------------------------------
+    # -- the connection (LISTEN + rounds) ------------------------------------------------------
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
-    async def _listen(self) -> None:
-        try:
+    async def _connection(self) -> Any:
+        if self._conn is not None and self._conn.is_closed():
+            await self._drop_connection()
+        if self._conn is None:
             conn = await self.pool.acquire()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-            log.warning("outbox relay %s: cannot LISTEN yet (%s); polling", self.name, err)
-            return
-        try:
-            await conn.add_listener(NOTIFY_CHANNEL, self._notified)
-        except Exception:
-            await self.pool.release(conn)
-            raise
-        self._listener = conn
+            try:
+                await conn.add_listener(NOTIFY_CHANNEL, self._notified)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self.pool.release(conn)
+                raise
+            self._conn = conn
+            self._asleep = False
+        return self._conn
 
-    async def _unlisten(self) -> None:
-        conn, self._listener = self._listener, None
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
         if conn is None:
             return
         with contextlib.suppress(Exception):
@@ -293,12 +328,6 @@ class OutboxRelay:
                 await conn.remove_listener(NOTIFY_CHANNEL, self._notified)
         with contextlib.suppress(Exception):
             await self.pool.release(conn)
-
-    async def _ensure_listening(self) -> None:
-        if self._listener is not None and self._listener.is_closed():
-            await self._unlisten()
-        if self._listener is None:
-            await self._listen()
 
     # -- producer --------------------------------------------------------------------------
     async def _ensure_producer(self) -> AIOKafkaProducer:
@@ -332,28 +361,51 @@ class OutboxRelay:
     # -- the loop --------------------------------------------------------------------------
     async def _run(self) -> None:
         delay = 0.0
+        idle = 0
         while not self._stopping:
             self._wake.clear()
             try:
-                await self._ensure_listening()
                 sent, contended = await self._round()
                 delay = 0.0
+                if sent:
+                    idle = 0
+                    if self._asleep:
+                        await self._set_sleeping(False)
+                    continue  # there may be more
+                await self._maybe_cleanup()
+                if contended:
+                    await self._sleep(0.02)  # another relay holds the pending lanes
+                    continue
+                idle = min(idle + 1, 30)
+                wait = min(self.poll_interval_s, self.active_poll_s * 2 ** (idle - 1))
+                if wait >= self.sleep_after_s:
+                    if not self._asleep:
+                        # From now on writers NOTIFY; look once more for rows that committed
+                        # before they could see the flag.
+                        await self._set_sleeping(True)
+                        continue
+                    if time.monotonic() > self._sleep_refresh_at:
+                        await self._set_sleeping(True)  # keep the registration fresh
             except asyncio.CancelledError:
                 raise
             except Exception as err:
                 delay = min(self.max_backoff_s, max(0.1, delay * 2))
                 self._failed(err, delay)
+                if self._conn is not None and (
+                    self._conn.is_closed() or not isinstance(err, asyncpg.PostgresError)
+                ):
+                    await self._drop_connection()
                 await self._sleep(delay * (0.8 + 0.4 * random.random()))
                 continue
-            if sent:
-                continue  # there may be more
-            await self._maybe_cleanup()
-            if contended:
-                await self._sleep(0.02)  # another relay holds the pending lanes
-            else:
-                await self._sleep(self.poll_interval_s)
+            await self._sleep(wait)
         if self._flush_on_stop:
             await self._drain()
+
+    async def _set_sleeping(self, sleeping: bool) -> None:
+        conn = await self._connection()
+        await conn.execute(_REGISTER, self.relay_id, sleeping)
+        self._asleep = sleeping
+        self._sleep_refresh_at = time.monotonic() + 20.0
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -386,29 +438,33 @@ class OutboxRelay:
     async def _round(self) -> tuple[int, bool]:
         """One claim -> publish -> mark sent transaction. Returns (sent, lanes held elsewhere)."""
         self.stats.rounds += 1
-        failed_ids: list[int] = []
+        conn = await self._connection()
+        if not await conn.fetchval(_ANY_PENDING):
+            return 0, False  # one cheap statement, no transaction, when there is nothing
         error: BaseException | None = None
-        async with self.pool.acquire() as conn:
-            try:
-                async with conn.transaction():
-                    rows = await conn.fetch(_CLAIM, self.batch_size, self.lanes_per_claim)
-                    if not rows:
-                        pending = await conn.fetchval(_PENDING_LANES)
-                        return 0, bool(pending)
-                    ids = [r["id"] for r in rows]
-                    try:
-                        await self._publish(rows)
-                    except Exception as err:
-                        failed_ids, error = ids, err
-                        raise
-                    await conn.execute(_MARK_SENT, ids)
-            except Exception:
-                if error is None:
+        ids: list[int] = []
+        try:
+            async with conn.transaction():
+                rows = await conn.fetch(_CLAIM, self.batch_size, self.lanes_per_claim)
+                if not rows:
+                    return 0, True  # rows are pending, but in lanes other relays hold
+                ids = [r["id"] for r in rows]
+                try:
+                    await self._publish(rows)
+                except Exception as err:
+                    error = err
                     raise
-                with contextlib.suppress(Exception):
-                    await conn.execute(_MARK_FAILED, failed_ids, f"{type(error).__name__}: {error}")
-                await self._close_producer()
-                raise error from None
+                if self.retention_s > 0:
+                    await conn.execute(_MARK_SENT, ids)
+                else:
+                    await conn.execute(_DELETE_SENT, ids)
+        except Exception:
+            if error is None:
+                raise
+            with contextlib.suppress(Exception):
+                await conn.execute(_MARK_FAILED, ids, f"{type(error).__name__}: {error}")
+            await self._close_producer()
+            raise error from None
         self.stats.published += len(rows)
         self.stats.last_published_at = time.time()
         return len(rows), False
@@ -432,7 +488,9 @@ class OutboxRelay:
             return
         self._next_cleanup = now + self.cleanup_interval_s
         try:
-            async with self.pool.acquire() as conn:
+            conn = await self._connection()
+            if self.retention_s > 0:
                 await conn.execute(_CLEANUP, float(self.retention_s))
+            await conn.execute(_CLEANUP_RELAYS)
         except Exception as err:
             log.warning("outbox relay %s: cleanup failed: %s", self.name, err)
