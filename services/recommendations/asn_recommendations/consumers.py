@@ -21,6 +21,7 @@ from asn_platform.rpc import register_responder
 from asn_platform.service import ServiceContext
 from asn_recommendations.domain.catalogue import DEFAULT_CATALOGUE
 from asn_recommendations.engine import Engine
+from asn_recommendations.followup import FollowUps
 from asn_recommendations.rules_file import load_configured_rules
 from asn_recommendations.settings import Settings
 from asn_recommendations.store import readmodels as rm
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ENGINE = "engine"  # ServiceContext.extras keys
 CONSUMERS = "consumers"
+FOLLOW_UPS = "follow_ups"
 RPC_GROUP = "recommendations.rpc"
 
 Projection = Callable[[Conn, Sequence[Fact[Any]]], Awaitable[None]]
@@ -138,6 +140,10 @@ async def on_start(ctx: ServiceContext[Settings]) -> None:
             description=feed.description,
         )
     ctx.extras[CONSUMERS] = consumers
+    followups = FollowUps(ctx.pool, engine, ctx.settings.follow_up_interval_s)
+    followups.start()
+    ctx.extras[FOLLOW_UPS] = followups
+    ctx.on_stop(followups.stop)
     register_responder(
         ctx.broker,
         topics.RPC_RECOMMENDATIONS_REQUEST,

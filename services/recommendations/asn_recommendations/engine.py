@@ -60,7 +60,7 @@ from asn_recommendations.settings import Settings
 from asn_recommendations.store import decisions as store
 from asn_recommendations.store import queries as q
 from asn_recommendations.store.conn import Conn
-from asn_recommendations.store.readmodels import NON_ATTENDANCE, Fact, gap_key_of
+from asn_recommendations.store.readmodels import NON_ATTENDANCE, Fact
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +143,16 @@ class Engine:
                 await self.decide_gap(conn, fact)
 
     async def decide_gap(self, conn: Conn, fact: Fact[ServiceGapDetected]) -> None:
-        ev = fact.event
-        key = gap_key_of(ev)
+        await self.decide(conn, gap_from_event(fact.event), fact.event_id)
+
+    async def decide(self, conn: Conn, gap: Gap, trigger_event_id: UUID) -> str:
+        """Decide one gap and store the outcome (scheduled, flagged, skipped, or already)."""
+        key = gap.key
         if await store.decision_outcome(conn, key) == "scheduled":
             self._count("gap_already_scheduled")
-            return  # the cheap path for the many re-announcements of a scheduled gap
+            return "already"  # the cheap path for the many re-announcements of a scheduled gap
         now = self.clock()
-        gap = gap_from_event(ev)
-        staff = await q.staff_of_unit(conn, ev.unit_id)
+        staff = await q.staff_of_unit(conn, gap.unit_id)
         nips = [s.nip for s in staff]
         decision = decide_for_gap(
             gap,
@@ -159,20 +161,20 @@ class Engine:
             staff=staff,
             records=await q.learning_records(conn, nips, now.year),
             busy=await q.busy_intervals(conn, nips, now),
-            prior=await q.prior_schedules(conn, ev.unit_id, ev.element),
+            prior=await q.prior_schedules(conn, gap.unit_id, gap.element),
             today=now.date(),
             calendar=self.calendar,
         )
         common: dict[str, Any] = {
             "gap_key": key,
-            "unit_id": ev.unit_id,
-            "element": ev.element.value,
-            "period": ev.period,
+            "unit_id": gap.unit_id,
+            "element": gap.element.value,
+            "period": gap.period.key,
             "at": now,
-            "trigger_event_id": fact.event_id,
+            "trigger_event_id": trigger_event_id,
         }
         if isinstance(decision, Schedule):
-            await self._schedule(conn, decision, fact, now, common)
+            return await self._schedule(conn, decision, now, common)
         elif isinstance(decision, FlagManagement):
             await store.save_gap_decision(
                 conn,
@@ -187,7 +189,8 @@ class Engine:
             )
             self._count("gap_flagged")
             log.info("gap %s flagged to management: %s", key, decision.reason.value)
-        elif isinstance(decision, Skip) and decision.reason is not SkipReason.ALREADY_DECIDED:
+            return "flagged"
+        if isinstance(decision, Skip) and decision.reason is not SkipReason.ALREADY_DECIDED:
             await store.save_gap_decision(
                 conn,
                 outcome="skipped",
@@ -201,6 +204,8 @@ class Engine:
             )
             self._count("gap_skipped")
             log.info("gap %s skipped: %s", key, decision.reason.value)
+            return "skipped"
+        return "already"
 
     def _session_place(self, programme: ProgrammeInfo) -> tuple[str | None, str | None]:
         if programme.kind is ProgrammeKind.E_LEARNING:
@@ -213,10 +218,9 @@ class Engine:
         self,
         conn: Conn,
         decision: Schedule,
-        fact: Fact[ServiceGapDetected],
         now: datetime,
         common: dict[str, Any],
-    ) -> None:
+    ) -> str:
         key = decision.idempotency_key
         sp_id = scheduled_programme_id(key)
         place, url = self._session_place(self.catalogue[decision.programme_code])
@@ -274,7 +278,7 @@ class Engine:
         )
         if not inserted:  # another delivery won the unique idempotency key
             self._count("gap_already_scheduled")
-            return
+            return "already"
         await store.save_gap_decision(
             conn,
             outcome="scheduled",
@@ -295,6 +299,7 @@ class Engine:
             len(sessions),
             sum(len(s.cohort) for s in sessions),
         )
+        return "scheduled"
 
     async def on_programmes_scheduled(
         self, conn: Conn, facts: Sequence[Fact[ProgrammeScheduled]]

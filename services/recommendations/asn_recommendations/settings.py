@@ -33,3 +33,8 @@ class Settings(PlatformSettings):
     consumer_batch_size: int = Field(
         default=500, ge=1, le=10_000, description="Events applied per transaction at most."
     )
+    follow_up_interval_s: float = Field(
+        default=3600,
+        ge=0,
+        description="How often persisting gaps are checked for a follow-up programme; 0: never.",
+    )

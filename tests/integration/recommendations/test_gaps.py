@@ -4,12 +4,21 @@ U9 facilities are flagged to management, and the cohort hears why."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from asn_platform.periods import periods_of_day
+from asn_platform.timezone import now_jakarta
 from asn_platform.topics import PROGRAMME_SCHEDULED, RECOMMENDATION_ISSUED
 from tests.integration.recommendations.conftest import Recs
-from tests.integration.recommendations.helpers import gap, new_nip, new_unit, profile
+from tests.integration.recommendations.helpers import (
+    gap,
+    new_nip,
+    new_unit,
+    profile,
+    survey,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +138,42 @@ async def test_unit_recommendations_show_gaps_decisions_and_staff(recs: Recs) ->
     assert demand["PENGADUAN"] == 3  # U8 concerns every position, the head included
     bad = await recs.client.get("/api/v1/units/Not A Unit/recommendations")
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"].endswith("unit_id")
+
+
+async def test_a_persisting_gap_gets_a_follow_up_after_the_cool_down(recs: Recs) -> None:
+    """Surveys announces a gap once; if the element is still weak in a later period once the
+    programme ended and the cool-down passed, the sweep schedules the rule's next programme."""
+    unit = new_unit()
+    _, people = await staff_for(recs, unit, n=3)
+    opened = gap(unit, "U7", sample_size=40, required_sample=10)
+    await recs.publish("recommendations.gaps", opened)
+    [first] = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
+
+    # Time passes: the programme ended long enough ago (moved into the past here).
+    today = now_jakarta().date()
+    current = next(p for p in periods_of_day(today) if p.kind.value == "Q")
+    ended = min(current.first_day - timedelta(days=1), today - timedelta(days=90))
+    await recs.db.execute(
+        "UPDATE scheduled_programmes SET first_day = $2, last_day = $2"
+        " WHERE scheduled_programme_id = $1",
+        first.data.scheduled_programme_id,
+        ended,
+    )
+    # ... and citizens still find staff impolite this quarter (12 answers of 2 on U7).
+    answers = {f"U{i}": 2 if i == 7 else 3 for i in range(1, 10)}
+    moment = now_jakarta() - timedelta(minutes=5)
+    await recs.publish(
+        "recommendations.surveys", *(survey(unit, answers, moment) for _ in range(12))
+    )
+    sweep = recs.ctx.extras["follow_ups"].sweep
+    assert (await sweep()).get("scheduled") == 1
+    found = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit, count=2)
+    follow = found[1].data
+    assert follow.idempotency_key == f"{unit}:U7:{current.key}"
+    assert follow.programme_code != first.data.programme_code  # the rule's next programme
+    assert "program lanjutan" in follow.explanation_id and "follow-up" in follow.explanation_en
+    assert {n for s in follow.sessions for n in s.cohort} <= set(people)
+
+    assert (await sweep()).get("scheduled") is None  # decided once
+    await asyncio.sleep(0.5)
+    assert len(recs.tap.matching(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)) == 2

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -31,7 +31,7 @@ from asn_platform.contracts import (
     SurveySubmitted,
     TrainingCompleted,
 )
-from asn_platform.periods import Period, periods_of
+from asn_platform.periods import Period, periods_of_day
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import EnrollmentStatus
 from asn_recommendations.domain.facts import gap_key
@@ -176,12 +176,18 @@ async def apply_surveys(conn: Conn, facts: Sequence[Fact[SurveySubmitted]]) -> N
     # Aggregate the batch first: one row per (unit, element, period) however many responses.
     sums: dict[tuple[str, str, Period], list[int]] = defaultdict(lambda: [0, 0])
     units: dict[str, str] = {}
+    day_periods: dict[date, tuple[Period, ...]] = {}  # many responses share a day
     for fact in facts:
         ev = fact.event
         units.setdefault(ev.unit_id, ev.bidang.value)
-        for period in periods_of(ev.submitted_at):
-            for element, score in ev.answers.items():
-                acc = sums[(ev.unit_id, element.value, period)]
+        day = to_jakarta(ev.submitted_at).date()
+        periods = day_periods.get(day)
+        if periods is None:
+            periods = day_periods[day] = periods_of_day(day)
+        for element, score in ev.answers.items():
+            code = element.value
+            for period in periods:
+                acc = sums[(ev.unit_id, code, period)]
                 acc[0] += score
                 acc[1] += 1
     if sums:
