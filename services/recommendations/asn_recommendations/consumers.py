@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from asn_platform import topics
+from asn_platform import logmask, topics
 from asn_platform.envelope import Envelope
 from asn_platform.inbox import IdempotentConsumer, subscribe_idempotent
 from asn_platform.rpc import register_responder
@@ -35,6 +35,14 @@ ENGINE = "engine"  # ServiceContext.extras keys
 CONSUMERS = "consumers"
 FOLLOW_UPS = "follow_ups"
 RPC_GROUP = "recommendations.rpc"
+MASKED_LOGGERS = (
+    "asn_recommendations.engine",
+    "asn_recommendations.consumers",
+    "asn_recommendations.followup",
+    "asn_platform.inbox",
+    "asn_platform.rpc",
+    "asn_platform.dlq",
+)
 
 Projection = Callable[[Conn, Sequence[Fact[Any]]], Awaitable[None]]
 Reaction = Callable[[Engine], Callable[[Conn, Sequence[Fact[Any]]], Awaitable[None]]]
@@ -119,6 +127,8 @@ def live_handler(
 
 async def on_start(ctx: ServiceContext[Settings]) -> None:
     """Load the rules (a bad file stops the start), then register consumers and the responder."""
+    # Handler errors are logged by the backbone with their message, which may quote a NIP.
+    logmask.install(MASKED_LOGGERS)
     rules = load_configured_rules(ctx.settings)
     log.info(
         "rules version %s loaded from %s (%d rules)", rules.version, rules.source, len(rules.rules)

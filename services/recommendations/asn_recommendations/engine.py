@@ -39,6 +39,7 @@ from asn_platform.contracts import (
     ServiceGapDetected,
     TrainingCompleted,
 )
+from asn_platform.logmask import mask_nip
 from asn_platform.periods import Period
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang, EnrollmentStatus, ProgrammeKind
@@ -55,7 +56,6 @@ from asn_recommendations.domain.nudges import LimitReached, Nudge, decide_nudge
 from asn_recommendations.domain.recommend import Recommendation, recommend_for
 from asn_recommendations.domain.rules import RuleSet
 from asn_recommendations.domain.scheduling import WorkingCalendar
-from asn_recommendations.privacy import mask_nip
 from asn_recommendations.settings import Settings
 from asn_recommendations.store import decisions as store
 from asn_recommendations.store import queries as q
