@@ -51,7 +51,8 @@ class PlatformSettings(BaseSettings):
         description="PostgreSQL server URL; each service uses its own database on that server.",
     )
     database_prefix: str = Field(
-        default="asn_", pattern=r"^[a-z_][a-z0-9_]*$",
+        default="asn_",
+        pattern=r"^[a-z_][a-z0-9_]*$",
         description="Each service's database is <prefix><service>, e.g. asn_surveys.",
     )
     db_pool_min: int = Field(default=2, ge=1)
@@ -84,8 +85,10 @@ def _variable_name(model: type[BaseSettings], loc: tuple[int | str, ...]) -> str
         names = [str(c) for c in alias.choices] if isinstance(alias, AliasChoices) else []
         if key == name or key in names:
             # Name the variable the operator actually set, when there are several spellings.
-            return next((n for n in names if n in os.environ), names[0] if names else
-                        f"{prefix}{name}".upper())
+            return next(
+                (n for n in names if n in os.environ),
+                names[0] if names else f"{prefix}{name}".upper(),
+            )
     return f"{prefix}{key}".upper()
 
 

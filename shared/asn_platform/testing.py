@@ -75,14 +75,21 @@ class DatabaseFactory:
 
 @asynccontextmanager
 async def running_service(
-    definition: ServiceDefinition[Any], *, bootstrap: str, server_url: str, db_prefix: str,
+    definition: ServiceDefinition[Any],
+    *,
+    bootstrap: str,
+    server_url: str,
+    db_prefix: str,
     **overrides: Any,
 ) -> AsyncIterator[tuple[ServiceContext[Any], httpx.AsyncClient]]:
     """Run a service in-process with its real lifespan (database, migrations, broker, relay)
     and an HTTP client talking to it over ASGI. The database is <db_prefix><service>."""
     settings = definition.settings_model(
-        kafka_bootstrap_servers=bootstrap, database_url=server_url, database_prefix=db_prefix,
-        log_format="text", **overrides,
+        kafka_bootstrap_servers=bootstrap,
+        database_url=server_url,
+        database_prefix=db_prefix,
+        log_format="text",
+        **overrides,
     )
     app = create_app(definition, settings)
     async with app.router.lifespan_context(app):

@@ -36,13 +36,26 @@ def _port_free(port: int) -> bool:
 
 def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     base = _free_base_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "ASN_DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "ASN_DATABASE_URL")
+    }
     env.update(env_overrides)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "asn_platform.launcher", "run", "--data-dir", str(tmp_path / "data"),
-         "--base-port", str(base)],
-        env=env, stdout=open(tmp_path / "launcher.out", "wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "asn_platform.launcher",
+            "run",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--base-port",
+            str(base),
+        ],
+        env=env,
+        stdout=open(tmp_path / "launcher.out", "wb"),
+        stderr=subprocess.STDOUT,
     )
     return proc, base
 
@@ -73,7 +86,9 @@ def _service_pids(launcher: psutil.Process) -> set[int]:
 
 def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url, db_factory):
     prefix = f"asn_test_launch_{db_factory.run_id}_"
-    db_factory.created += [f"{prefix}{name}" for name in ("surveys", "enrollment", "recommendations")]
+    db_factory.created += [
+        f"{prefix}{name}" for name in ("surveys", "enrollment", "recommendations")
+    ]
     proc, base = _start(tmp_path, {"DATABASE_URL": pg_server_url, "ASN_DATABASE_PREFIX": prefix})
     launcher = psutil.Process(proc.pid)
     try:
@@ -108,4 +123,7 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
     assert proc.wait(60) == 0
     _gone, alive = psutil.wait_procs(children, timeout=10)
     assert not alive, [p.pid for p in alive]
-    assert not psutil.pid_exists(postmaster) or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
+    assert (
+        not psutil.pid_exists(postmaster)
+        or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
+    )

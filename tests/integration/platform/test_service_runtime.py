@@ -8,11 +8,13 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_service_creates_its_database_migrates_and_reports_ready(
-        kafka_topics, pg_server_url, db_factory):
+    kafka_topics, pg_server_url, db_factory
+):
     prefix = f"asn_test_rt_{db_factory.run_id}_"
     db_factory.created.append(f"{prefix}surveys")
-    async with running_service(DEFINITION, bootstrap=kafka_topics, server_url=pg_server_url,
-                               db_prefix=prefix) as (ctx, client):
+    async with running_service(
+        DEFINITION, bootstrap=kafka_topics, server_url=pg_server_url, db_prefix=prefix
+    ) as (ctx, client):
         ready = await client.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}

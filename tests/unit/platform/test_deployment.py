@@ -11,12 +11,18 @@ BINARY = Path(compose.__file__).parent / "docker-compose"
 
 
 def test_compose_file_is_valid_and_complete():
-    out = subprocess.run([str(BINARY), "-f", str(ROOT / "docker-compose.yml"), "config",
-                          "--format", "json"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(BINARY), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     config = json.loads(out.stdout)
     services = config["services"]
-    assert {"kafka", "kafka-init", "postgres", "surveys", "enrollment", "recommendations"} <= set(services)
+    assert {"kafka", "kafka-init", "postgres", "surveys", "enrollment", "recommendations"} <= set(
+        services
+    )
     for name in ("surveys", "enrollment", "recommendations"):
         svc = services[name]
         assert svc["build"]["args"]["SERVICE"] == name

@@ -40,7 +40,9 @@ def test_a_service_with_a_bad_setting_exits_with_one_line_and_no_traceback():
     proc = subprocess.run(
         [sys.executable, "-m", "asn_surveys"],
         env={"ASN_HTTP_PORT": "not-a-port", "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
