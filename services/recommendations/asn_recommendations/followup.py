@@ -9,6 +9,10 @@ counters). If that score is still below the gap's threshold, it is a gap for tha
 unit:element:period) and goes through decide_for_gap like any other: the domain picks the
 rule's next programme as a follow-up, or skips (provisional) or flags it.
 
+It also decides again the open gaps that were flagged for want of staff or of free dates: a gap
+consumed before its unit's roster (a fresh deployment reads every topic from the start, the
+roster consumer may lag the gap consumer) gets its programme once the roster is there.
+
 Sample adequacy for that later period uses the gap's own Krejcie-Morgan size (same unit, same
 kind of period), the best estimate without a fresh announcement from the surveys service.
 Several instances may sweep at once: the unique idempotency key lets one of them schedule.
@@ -29,6 +33,7 @@ from asn_platform.periods import Period
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu
 from asn_recommendations.domain.facts import Gap
 from asn_recommendations.engine import Engine, derived_id
+from asn_recommendations.store.queries import gap_of
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,19 @@ WITH current AS (
 )
 SELECT c.*, l.last_day FROM current c JOIN latest l USING (unit_id, element)
 WHERE c.status = 'opened' AND l.last_day + $1::int <= $2::date
+ORDER BY c.unit_id, c.element, c.period_kind
+"""
+
+# Open gaps flagged only because nobody was eligible yet or no dates were free.
+_RETRY = """
+WITH current AS (
+    SELECT DISTINCT ON (unit_id, element, period_kind) *
+    FROM rm_gaps
+    ORDER BY unit_id, element, period_kind, period_start DESC, detected_at DESC, event_id DESC
+)
+SELECT c.* FROM current c JOIN gap_decisions d USING (gap_key)
+WHERE c.status = 'opened' AND d.outcome = 'flagged'
+  AND d.reason IN ('no_eligible_staff', 'no_dates')
 ORDER BY c.unit_id, c.element, c.period_kind
 """
 
@@ -133,6 +151,13 @@ class FollowUps:
                 )
                 async with conn.transaction():
                     outcome = await engine.decide(conn, gap, derived_id("follow-up", gap.key))
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        async with self.pool.acquire() as conn:
+            retry = await conn.fetch(_RETRY)
+        for row in retry:
+            gap = gap_of(row)
+            async with self.pool.acquire() as conn, conn.transaction():
+                outcome = await engine.decide(conn, gap, derived_id("retry", gap.key, today))
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if outcomes:
             log.info("follow-up sweep: %s", outcomes)
