@@ -577,6 +577,11 @@ async def benchmark(args: argparse.Namespace) -> None:
     console.print(feeds)
     console.print("outputs: " + ", ".join(f"{k} {v}" for k, v in outputs.items()))
     console.print(
+        "(all topics are released at once, so some gaps are decided before their unit's roster "
+        "has been applied and are flagged 'no eligible staff'; the service's sweep decides them "
+        "again later)"
+    )
+    console.print(
         f"gap -> programme-scheduled over {len(latencies)} gaps ({args.latency_staff} staff per "
         f"unit): p50 {pct(latencies, 50) * 1000:.0f} ms, p99 {pct(latencies, 99) * 1000:.0f} ms, "
         f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
