@@ -121,10 +121,6 @@ class Engine:
     source: str
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     clock: Callable[[], datetime] = now_jakarta
-    stats: dict[str, int] = field(default_factory=dict)
-
-    def _count(self, what: str, n: int = 1) -> None:
-        self.stats[what] = self.stats.get(what, 0) + n
 
     async def _enqueue(self, conn: Conn, event: Any, event_id: UUID) -> None:
         await outbox.enqueue(
@@ -149,7 +145,6 @@ class Engine:
         """Decide one gap and store the outcome (scheduled, flagged, skipped, or already)."""
         key = gap.key
         if await store.decision_outcome(conn, key) == "scheduled":
-            self._count("gap_already_scheduled")
             return "already"  # the cheap path for the many re-announcements of a scheduled gap
         now = self.clock()
         staff = await q.staff_of_unit(conn, gap.unit_id)
@@ -187,7 +182,6 @@ class Engine:
                 retry_after=None,
                 **common,
             )
-            self._count("gap_flagged")
             log.info("gap %s flagged to management: %s", key, decision.reason.value)
             return "flagged"
         if isinstance(decision, Skip) and decision.reason is not SkipReason.ALREADY_DECIDED:
@@ -202,7 +196,6 @@ class Engine:
                 retry_after=decision.retry_after,
                 **common,
             )
-            self._count("gap_skipped")
             log.info("gap %s skipped: %s", key, decision.reason.value)
             return "skipped"
         return "already"
@@ -277,7 +270,6 @@ class Engine:
             at=now,
         )
         if not inserted:  # another delivery won the unique idempotency key
-            self._count("gap_already_scheduled")
             return "already"
         await store.save_gap_decision(
             conn,
@@ -291,7 +283,6 @@ class Engine:
             **common,
         )
         await self._enqueue(conn, event, event_id)
-        self._count("programmes_scheduled")
         log.info(
             "gap %s: scheduled %s in %d session(s) for %d people",
             key,
@@ -394,7 +385,6 @@ class Engine:
             ],
             issued_at=now,
         )
-        self._count("recommendations_issued", len(events))
         return len(events)
 
     # -- enrollments: nudges and conversions ----------------------------------------------------
@@ -415,11 +405,10 @@ class Engine:
                 )
                 open_nudges.add(key)
             elif ev.status in CONVERTING and key in open_nudges:
-                converted = await store.mark_converted(
+                await store.mark_converted(
                     conn, ev.nip, ev.programme_code, ev.changed_at, ev.status.value
                 )
                 open_nudges.discard(key)
-                self._count("nudges_converted", converted)
 
     async def nudge(
         self,
@@ -442,7 +431,6 @@ class Engine:
                 enrollment_id=enrollment_id,
                 at=now,
             )
-            self._count("nudges_pending")
             log.info("nudge for %s waits for the profile", mask_nip(nip))
             return
         programme = self.catalogue.get(programme_code)
@@ -486,7 +474,6 @@ class Engine:
                 trigger_event_id=trigger_event_id,
             ):
                 await self._enqueue(conn, event, event_id)
-                self._count("nudges_requested")
                 log.info(
                     "nudge %d for %s about %s (supervisor %s)",
                     decision.reminder_number,
@@ -496,7 +483,6 @@ class Engine:
                 )
         elif isinstance(decision, LimitReached):
             await store.insert_escalation(conn, decision, at=now, trigger_event_id=trigger_event_id)
-            self._count("nudges_escalated")
             log.warning(
                 "reminders used up for %s about %s: escalated to supervisor and BKPSDM",
                 mask_nip(nip),
@@ -511,11 +497,10 @@ class Engine:
         for fact in facts:
             ev = fact.event
             if (ev.nip, ev.programme_code) in open_nudges:
-                converted = await store.mark_converted(
+                await store.mark_converted(
                     conn, ev.nip, ev.programme_code, ev.completed_at, "completed"
                 )
                 open_nudges.discard((ev.nip, ev.programme_code))
-                self._count("nudges_converted", converted)
         await self.issue_recommendations(conn, nips, cause="completion")
 
     async def on_profiles(self, conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from asn_platform.http_errors import ApiError
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import ANNUAL_JP_MINIMUM, ELEMENTS, ElementCode
 from asn_recommendations.domain.catalogue import fitting_programmes
@@ -108,6 +109,15 @@ async def unit_view(
     """What the unit needs: its open gaps with the rule's answer and what was decided, and
     the staff's personal recommendations (most in need first) with the programmes in demand."""
     unit = await conn.fetchrow("SELECT * FROM rm_units WHERE unit_id = $1", unit_id)
+    staff_all = await q.staff_of_unit(conn, unit_id)
+    if unit is None and not staff_all:
+        raise ApiError(
+            404,
+            "unknown_unit",
+            "Unit belum dikenal: belum ada survei, kesenjangan, atau pegawai untuk unit ini.",
+            "Unknown unit: no survey, gap or staff seen for it yet.",
+            {"unit_id": unit_id},
+        )
     gap_rows = await q.current_gap_rows(conn, unit_id, "opened")
     decisions = {
         r["gap_key"]: r
@@ -140,7 +150,7 @@ async def unit_view(
                 "rule": rule_json,
             }
         )
-    staff = [p for p in await q.staff_of_unit(conn, unit_id) if p.active]
+    staff = [p for p in staff_all if p.active]
     records = await q.learning_records(conn, [p.nip for p in staff], engine.clock().year)
     open_gaps = [q.gap_of(r) for r in gap_rows]
     people: list[dict[str, Any]] = []

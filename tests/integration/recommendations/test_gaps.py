@@ -136,6 +136,8 @@ async def test_unit_recommendations_show_gaps_decisions_and_staff(recs: Recs) ->
     assert body["staff_active"] == 3
     demand = {d["programme_code"]: d["people"] for d in body["programme_demand"]}
     assert demand["PENGADUAN"] == 3  # U8 concerns every position, the head included
+    unknown = await recs.client.get(f"/api/v1/units/{new_unit()}/recommendations")
+    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_unit"
     bad = await recs.client.get("/api/v1/units/Not A Unit/recommendations")
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"].endswith("unit_id")
 
