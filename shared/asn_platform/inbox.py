@@ -513,7 +513,7 @@ def subscribe_idempotent(
     if batch:
         options["batch"] = True
         options["max_records"] = max_records
-        options["batch_timeout_ms"] = batch_timeout_ms or settings.kafka_fetch_max_wait_ms
+        options["batch_timeout_ms"] = batch_timeout_ms or 5
     subscriber = broker.subscriber(topic, **options)
     consumer._attach(subscriber)
 
