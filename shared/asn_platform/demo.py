@@ -1170,13 +1170,19 @@ class Narrator:
                     f"Laporan SKM: {api.urls.surveys}/api/v1/reports/units/{FAILING_UNIT}\n"
                     f"Formulir warga: {api.urls.surveys}/s/{FAILING_UNIT}\n"
                     f"Dokumentasi API: {api.urls.surveys}/docs, {api.urls.enrollment}/docs, "
-                    f"{api.urls.recommendations}/docs",
+                    f"{api.urls.recommendations}/docs\n"
+                    f"Unit demo kini melayani {DEMO_SERVED_PER_MONTH} orang/bulan (untuk sampel "
+                    "kecil); kembalikan dengan PATCH /api/v1/units/{unit_id} "
+                    '{"served_per_month": ...}.',
                     "Done: the survey -> training -> JP -> recommendation loop is closed.\n"
                     f"SKM report: {api.urls.surveys}/api/v1/reports/units/{FAILING_UNIT}"
                     "?lang=en\n"
                     f"Citizen form: {api.urls.surveys}/s/{FAILING_UNIT}?lang=en\n"
                     f"API docs: {api.urls.surveys}/docs, {api.urls.enrollment}/docs, "
-                    f"{api.urls.recommendations}/docs",
+                    f"{api.urls.recommendations}/docs\n"
+                    f"The demo units now serve {DEMO_SERVED_PER_MONTH} people a month (for a "
+                    "small sample); restore with PATCH /api/v1/units/{unit_id} "
+                    '{"served_per_month": ...}.',
                 ),
                 border_style="green",
             )
@@ -1220,7 +1226,7 @@ class Narrator:
         summary.add_column(t("Sampel minimal", "Required sample"), justify="right")
         summary.add_column("IKM", justify="right")
         summary.add_column(t("IKM konversi", "Converted"), justify="right")
-        summary.add_column("Mutu")
+        summary.add_column(t("Mutu", "Grade"))
         for u in ikm:
             mutu = u["mutu"] or "-"
             summary.add_row(

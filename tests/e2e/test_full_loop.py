@@ -171,7 +171,8 @@ def _survey_to_invitations(api: demo.Api) -> Scheduled:
 
     gap = demo.wait_for_gap(api, period=period)
     assert (gap["element"], gap["open"], gap["sample_size"]) == ("U7", True, 14)
-    assert gap["score"] == ikm[demo.FAILING_UNIT]["elements"][6]["converted"]
+    failing = {e["code"]: e for e in ikm[demo.FAILING_UNIT]["elements"]}
+    assert gap["score"] == failing[demo.FAILING_ELEMENT]["converted"]
     others = demo.open_gaps(api, [u.unit_id for u in units[1:]], period)
     assert others == {u.unit_id: [] for u in units[1:]}
 
