@@ -49,6 +49,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from asn_platform.launcher import DEV_KIOSK_TOKEN
 from asn_platform.logmask import mask_nip
 
 T = TypeVar("T")
@@ -173,6 +174,7 @@ class Api:
         *,
         lang: str = "id",
         operator_token: str | None = None,
+        kiosk_token: str | None = None,
         request_timeout_s: float = 15.0,
         wait_timeout_s: float = 45.0,
         poll_interval_s: float = 0.3,
@@ -185,6 +187,8 @@ class Api:
         self.operator_headers = (
             {"Authorization": f"Bearer {operator_token}"} if operator_token else {}
         )
+        # The demo submits like a registered kiosk, which the surveys rate limit lets through.
+        self.kiosk_headers = {"Authorization": f"Bearer {kiosk_token}"} if kiosk_token else {}
         self.client = httpx.Client(timeout=request_timeout_s, headers=headers)
 
     def close(self) -> None:
@@ -470,7 +474,9 @@ def _post_response(
     """POST one response, waiting out 429/503 (Retry-After); returns 201, 200 or 409."""
     started = time.monotonic()
     while True:
-        response = api.request("surveys", "POST", "/api/v1/responses", json=body)
+        response = api.request(
+            "surveys", "POST", "/api/v1/responses", json=body, headers=api.kiosk_headers
+        )
         status = response.status_code
         if status in (200, 201, 409):
             return status
@@ -1512,6 +1518,11 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds to wait for each asynchronous step (events between services)",
     )
     parser.add_argument(
+        "--kiosk-token",
+        default=os.environ.get("ASN_DEMO_KIOSK_TOKEN", DEV_KIOSK_TOKEN),
+        help="kiosk token for survey submissions (default: the token `./dev run` registers)",
+    )
+    parser.add_argument(
         "--operator-token",
         default=os.environ.get("ASN_OPERATOR_TOKEN"),
         help="surveys operator token, if the platform sets one (default: $ASN_OPERATOR_TOKEN)",
@@ -1519,7 +1530,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     console = Console()
     urls = Urls(args.surveys_url, args.enrollment_url, args.recommendations_url)
-    api = Api(urls, lang=args.lang, operator_token=args.operator_token, wait_timeout_s=args.timeout)
+    api = Api(
+        urls,
+        lang=args.lang,
+        operator_token=args.operator_token,
+        kiosk_token=args.kiosk_token,
+        wait_timeout_s=args.timeout,
+    )
     try:
         with api:
             run_demo(api, console)

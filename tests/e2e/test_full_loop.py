@@ -6,9 +6,8 @@ JP balances (enrollment) and recommendations (recommendations) updated; the decl
 nudge; the same gap and the same programme decision delivered again change nothing. The steps
 are the demo's own functions (asn_platform.demo), and `asn-demo` itself must exit 0.
 
-One platform per module (starting it is most of the time). The surveys rate limit is turned off
-for it (ASN_RATE_LIMIT_PER_MINUTE=0): the demo honours 429 Retry-After, which at the default
-30 a minute would make the 42 answers take about a minute.
+One platform per module (starting it is most of the time). The surveys rate limit stays on: the
+demo submits with the kiosk token `asn-platform run` registers, as a real kiosk would.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
 from asn_platform.embedded.processes import free_port
+from asn_platform.launcher import DEV_KIOSK_TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,7 @@ class Platform:
     log_dir: Path
 
     def api(self, **options: Any) -> demo.Api:
+        options.setdefault("kiosk_token", DEV_KIOSK_TOKEN)
         return demo.Api(self.urls, wait_timeout_s=30.0, poll_interval_s=0.2, **options)
 
     def logs(self) -> str:
@@ -102,7 +103,6 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     env.update(
         DATABASE_URL=pg_server_url,
         ASN_DATABASE_PREFIX=prefix,
-        ASN_RATE_LIMIT_PER_MINUTE="0",
         ASN_LOG_LEVEL="INFO",
     )
     data_dir = tmp / "data"

@@ -54,6 +54,12 @@ class Settings(PlatformSettings):
         description="If set, operator endpoints (unit management) need 'Authorization: Bearer "
         "<token>'. Public intake and IKM reads stay open.",
     )
+    kiosk_tokens: list[SecretStr] = Field(
+        default_factory=list,
+        description="Bearer tokens of registered kiosks and partner systems, as a JSON list "
+        '(ASN_KIOSK_TOKENS=\'["tok1","tok2"]\'). Their submissions skip the per-IP rate '
+        "limit; anonymous ones do not.",
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body.")
     seed_units: bool = Field(default=True, description="Insert the Tangerang Selatan units.")
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from asn_platform.topics import SURVEY_SUBMITTED
-from tests.integration.surveys.conftest import RATE_BURST, Surveys
+from tests.integration.surveys.conftest import KIOSK_TOKEN, RATE_BURST, Surveys
 from tests.integration.surveys.helpers import create_unit, new_ip, payload, submit
 
 pytestmark = pytest.mark.integration
@@ -152,6 +152,26 @@ async def test_a_flood_from_one_client_gets_429_with_retry_after_and_nothing_is_
     assert (await submit(surveys.client, payload(unit), ip=new_ip())).status_code == 201
     metrics = (await surveys.client.get("/metrics")).text
     assert 'surveys_intake_total{channel="api",outcome="rate_limited"}' in metrics
+
+
+async def test_a_registered_kiosk_is_not_rate_limited_but_a_wrong_token_is(
+    surveys: Surveys,
+) -> None:
+    unit = await create_unit(surveys.client, served_per_month=500)
+    ip = new_ip()
+    for token, expected in ((KIOSK_TOKEN, 201), ("not-the-token", 429)):
+        codes = [
+            (
+                await surveys.client.post(
+                    "/api/v1/responses",
+                    json=payload(unit),
+                    headers={"X-Forwarded-For": ip, "Authorization": f"Bearer {token}"},
+                )
+            ).status_code
+            for _ in range(RATE_BURST + 3)
+        ]
+        assert codes[-1] == expected, codes
+    assert await _rows(surveys, unit) == 2 * RATE_BURST + 3
 
 
 class _DownPool:
