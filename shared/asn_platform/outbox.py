@@ -20,9 +20,9 @@ API:
   statement that changes (and locks) the entity, so two transactions touching the same entity
   enqueue in commit order. The insert trigger wakes sleeping relays (NOTIFY) on commit.
 - ``enqueue_many(conn, events, *, source) -> list[UUID]``: the same for many events, one statement.
-- ``OutboxRelay(pool, settings, *, name, batch_size=1000, retention_s=0)``: ``start()``,
-  ``stop(flush=True)``, ``flush(timeout_s)`` (wait until nothing is pending), ``pending()``,
-  ``stats``.
+- ``OutboxRelay(pool, settings, *, name, batch_size=1000, retention_s=0, lanes_per_claim=16)``:
+  ``start()``, ``stop(flush=True)``, ``flush(timeout_s)`` (wait until nothing is pending),
+  ``pending()``, ``stats``.
 
 How the relay works. It claims up to ``batch_size`` unsent rows in one transaction
 (``FOR UPDATE SKIP LOCKED``), sends them all with an ``AIOKafkaProducer`` (acks=all; idempotence
@@ -42,8 +42,9 @@ Under load nobody NOTIFYs and the relay never sleeps; when idle it costs nothing
 
 Several relays (one per service instance) can run at once. Rows are spread over 16 lanes by
 ``crc32(key) % 16``; a relay works a lane only while it holds that lane's transaction-scoped
-advisory lock, and takes at most half of the lanes per round, so instances share the work while
-events with one key are still published by one relay at a time, in id order. A relay that dies
+advisory lock (``lanes_per_claim``, default all free lanes with pending rows, bounds how many
+one round takes), so events with one key are published by one relay at a time, in id order,
+while instances take turns or split the lanes between them. A relay that dies
 after sending but before committing leaves its rows unsent: they are sent again (at-least-once;
 the consumers' inbox drops the duplicates).
 
@@ -224,16 +225,17 @@ class OutboxRelay:
         retention_s: float = 0.0,
         cleanup_interval_s: float = 5.0,
         request_timeout_ms: int = 5000,
-        linger_ms: int = 2,
+        linger_ms: int = 0,
         max_backoff_s: float = 5.0,
         active_poll_s: float = 0.005,
         sleep_after_s: float = 0.1,
+        lanes_per_claim: int = OUTBOX_LANES,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.name = name
         self.batch_size = batch_size
-        self.lanes_per_claim = max(1, OUTBOX_LANES // 2)
+        self.lanes_per_claim = max(1, min(OUTBOX_LANES, lanes_per_claim))
         self.poll_interval_s = poll_interval_s
         self.retention_s = retention_s
         self.cleanup_interval_s = cleanup_interval_s
@@ -253,6 +255,7 @@ class OutboxRelay:
         self._next_cleanup = 0.0
         self._asleep = False
         self._sleep_refresh_at = 0.0
+        self._busy = False  # the last round published: skip the "anything pending?" probe
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -439,8 +442,9 @@ class OutboxRelay:
         """One claim -> publish -> mark sent transaction. Returns (sent, lanes held elsewhere)."""
         self.stats.rounds += 1
         conn = await self._connection()
-        if not await conn.fetchval(_ANY_PENDING):
+        if not self._busy and not await conn.fetchval(_ANY_PENDING):
             return 0, False  # one cheap statement, no transaction, when there is nothing
+        self._busy = False
         error: BaseException | None = None
         ids: list[int] = []
         try:
@@ -467,6 +471,7 @@ class OutboxRelay:
             raise error from None
         self.stats.published += len(rows)
         self.stats.last_published_at = time.time()
+        self._busy = True
         return len(rows), False
 
     async def _publish(self, rows: Sequence[asyncpg.Record]) -> None:
