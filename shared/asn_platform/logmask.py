@@ -31,7 +31,20 @@ class NipMaskingFilter(logging.Filter):
         return True
 
 
-def install(logger_names: tuple[str, ...] = ("uvicorn.access", "uvicorn.error")) -> None:
+# Loggers whose messages quote request paths or handler errors (which may name a NIP). A logger's
+# filter never sees its children's records, so each is named. Processes started by run_service
+# also mask at the handler (logs.configure_logging), which covers every logger.
+MASKED_LOGGERS = (
+    "uvicorn.access",
+    "uvicorn.error",
+    "asn_platform.inbox",
+    "asn_platform.outbox",
+    "asn_platform.rpc",
+    "asn_platform.dlq",
+)
+
+
+def install(logger_names: tuple[str, ...] = MASKED_LOGGERS) -> None:
     """Idempotent: a second service start in one process adds no second filter."""
     for name in logger_names:
         logger = logging.getLogger(name)

@@ -7,6 +7,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from asn_platform.logmask import NipMaskingFilter
+
 
 class _ServiceFilter(logging.Filter):
     def __init__(self, service: str) -> None:
@@ -22,6 +24,7 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ServiceFilter(service))
+    handler.addFilter(NipMaskingFilter())  # a NIP is personal data: never whole in a log
     if use_json:
         handler.setFormatter(
             JsonFormatter(

@@ -30,6 +30,7 @@ from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
 from asn_platform.kafka import ensure_topics, make_broker
 from asn_platform.logs import configure_logging
+from asn_platform.outbox import OutboxRelay
 from asn_platform.settings import PlatformSettings, load_settings
 
 log = logging.getLogger(__name__)
@@ -85,15 +86,6 @@ class ServiceDefinition(Generic[S]):
     version: str = "0.1.0"
 
 
-def _make_relay(ctx: ServiceContext[Any]) -> Any:
-    """The outbox relay, if the backbone is installed (it is, once migrations exist)."""
-    try:
-        from asn_platform.outbox import OutboxRelay
-    except ImportError:  # TODO(foundation): remove once the backbone has landed
-        return None
-    return OutboxRelay(ctx.pool, ctx.settings, name=ctx.name)
-
-
 def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> FastAPI:
     settings = settings or load_settings(definition.settings_model)
     registry = CollectorRegistry()
@@ -119,9 +111,10 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             if definition.on_start:
                 await definition.on_start(ctx)
             await broker.start()
-            relay = _make_relay(ctx)
-            if relay is not None:
-                await relay.start()
+            relay = OutboxRelay(
+                ctx.pool, settings, name=ctx.name, retention_s=settings.outbox_retention_s
+            )
+            await relay.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
             yield
         finally:
@@ -144,7 +137,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    logmask.install()  # every service: paths and errors may carry a NIP
+    logmask.install()  # every service: paths and handler errors may carry a NIP
     install_error_handlers(app)
 
     async def db_ready() -> bool:

@@ -55,6 +55,11 @@ class PlatformSettings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]*$",
         description="Each service's database is <prefix><service>, e.g. asn_surveys.",
     )
+    outbox_retention_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Keep sent outbox rows this long (audit, debugging); 0 deletes them on send.",
+    )
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
     http_host: str = "127.0.0.1"

@@ -14,7 +14,7 @@ from asn_enrollment.scheduler import ScheduledProgrammeConsumer, SchedulerMetric
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import roster as roster_store
-from asn_platform import logmask, topics
+from asn_platform import topics
 from asn_platform.contracts import ProgrammeScheduled
 from asn_platform.inbox import subscribe_idempotent
 from asn_platform.rpc import RpcClient
@@ -39,7 +39,6 @@ async def seed(ctx: ServiceContext[Settings]) -> None:
 
 
 async def on_start(ctx: ServiceContext[Settings]) -> None:
-    logmask.install()
     await seed(ctx)
     consumer = ScheduledProgrammeConsumer(SchedulerMetrics(ctx.registry))
     subscribe_idempotent(

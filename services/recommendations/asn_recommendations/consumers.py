@@ -39,10 +39,7 @@ MASKED_LOGGERS = (
     "asn_recommendations.engine",
     "asn_recommendations.consumers",
     "asn_recommendations.followup",
-    "asn_platform.inbox",
-    "asn_platform.rpc",
-    "asn_platform.dlq",
-)
+)  # the shared runtime masks uvicorn's and the backbone's loggers
 
 Projection = Callable[[Conn, Sequence[Fact[Any]]], Awaitable[None]]
 Reaction = Callable[[Engine], Callable[[Conn, Sequence[Fact[Any]]], Awaitable[None]]]

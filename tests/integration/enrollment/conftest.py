@@ -34,6 +34,7 @@ async def enrollment(
         server_url=pg_server_url,
         db_prefix=prefix,
         db_pool_max=30,
+        outbox_retention_s=3600,  # the tests read what was published from the outbox table
         enrollment_recommendations_timeout_s=RPC_TIMEOUT_S,
         instance_id=f"enrollment-test-{db_factory.run_id}",
     ) as running:
