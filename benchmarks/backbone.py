@@ -80,20 +80,22 @@ CREATE TABLE effects (
 
 
 def survey(i: int, run: str) -> SurveySubmitted:
-    return SurveySubmitted(
-        response_id=f"{run}-{i}",
-        unit_id=f"unit-{i % 97}",
-        bidang="administrasi_kependudukan",
-        service="KTP-el",
-        answers={f"U{n}": 1 + (i + n) % 4 for n in range(1, 10)},  # type: ignore[misc]
-        respondent={  # type: ignore[arg-type]
-            "sex": "P",
-            "age_band": "30-39",
-            "education": "S1",
-            "occupation": "Swasta",
-        },
-        submitted_at=datetime.now(UTC),
-        channel="web",  # type: ignore[arg-type]
+    return SurveySubmitted.model_validate(
+        {
+            "response_id": f"{run}-{i}",
+            "unit_id": f"unit-{i % 97}",
+            "bidang": "administrasi_kependudukan",
+            "service": "KTP-el",
+            "answers": {f"U{n}": 1 + (i + n) % 4 for n in range(1, 10)},
+            "respondent": {
+                "sex": "P",
+                "age_band": "30-39",
+                "education": "S1",
+                "occupation": "Swasta",
+            },
+            "submitted_at": datetime.now(UTC),
+            "channel": "web",
+        }
     )
 
 
@@ -155,7 +157,13 @@ async def consumer_main(dsn: str, bootstrap: str) -> None:
             print(f"applied {reported}", flush=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.02)
-    print(f"consumer: {consumer.stats}", file=sys.stderr, flush=True)
+    st = consumer.stats
+    print(
+        f"consumer process: {st.applied:,} applied in {st.transactions:,} transactions, "
+        f"{st.duplicates} duplicates, {st.dead_lettered} dead letters, {st.retries} retries",
+        file=sys.stderr,
+        flush=True,
+    )
     await broker.stop()
     await pool.close()
 
