@@ -52,9 +52,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import random
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -111,17 +113,38 @@ class RetryPolicy:
 
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
-    OSError,  # ConnectionRefusedError, resets, unreachable
+    ConnectionError,  # refused, reset, broken pipe
     asyncpg.PostgresConnectionError,  # class 08, incl. ConnectionDoesNotExistError
     asyncpg.exceptions.OperatorInterventionError,  # 57: admin shutdown, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections, disk full
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # a fail-over in progress
 )
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+        errno.EHOSTUNREACH,
+        errno.EHOSTDOWN,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+    }
+)
 
 
 def is_unavailable(err: BaseException) -> bool:
-    """Does the error mean the database (or network) is away rather than the event is bad?"""
-    return isinstance(err, _UNAVAILABLE)
+    """Does the error mean the database (or network) is away rather than the event is bad?
+
+    Errors raised before the handler runs (acquiring a connection, BEGIN, the inbox insert)
+    always count as unavailability; this decides for errors raised inside the handler.
+    """
+    if isinstance(err, _UNAVAILABLE):
+        return True
+    return isinstance(err, OSError) and (
+        err.errno in _NETWORK_ERRNOS or isinstance(err, socket.gaierror)
+    )
 
 
 class _Infrastructure(Exception):

@@ -93,6 +93,8 @@ def test_retry_delays_grow_and_are_bounded():
     ("error", "unavailable"),
     [
         (ConnectionRefusedError(), True),
+        (OSError(113, "No route to host"), True),
+        (FileNotFoundError(2, "no such file"), False),
         (asyncpg.exceptions.ConnectionDoesNotExistError("closed"), True),
         (asyncpg.exceptions.CannotConnectNowError("starting"), True),
         (asyncpg.exceptions.TooManyConnectionsError("too many"), True),
