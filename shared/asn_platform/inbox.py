@@ -34,6 +34,9 @@ API:
 - ``RetryPolicy(max_attempts=4, initial_delay_s=0.05, max_delay_s=2.0)``.
 - ``run_until_signalled(broker, relays=(), closers=())``: start, wait for SIGTERM/SIGINT, then
   stop in the right order (consumers, then the outbox flush).
+- ``purge_inbox(conn, older_than, group_id=None) -> int``: forget old inbox rows. Keep them
+  longer than any redelivery can come (the topic's retention); a replay from the start for a
+  read-model rebuild uses a new group id, or purges the group together with the read model.
 
 Errors:
 
@@ -59,6 +62,7 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -550,6 +554,19 @@ def subscribe_idempotent(
     on_message.__name__ = f"idempotent_{group_id}_{topic}".replace(".", "_").replace("-", "_")
     subscriber(on_message)
     return consumer
+
+
+async def purge_inbox(
+    conn: DbConnection, older_than: timedelta, group_id: str | None = None
+) -> int:
+    """Delete inbox rows processed more than ``older_than`` ago (of one group, or all)."""
+    status = await conn.execute(
+        "DELETE FROM inbox WHERE processed_at < now() - $1::interval"
+        " AND ($2::text IS NULL OR consumer_group = $2)",
+        older_than,
+        group_id,
+    )
+    return int(status.split()[-1])
 
 
 async def _no_decode(message: Any) -> None:

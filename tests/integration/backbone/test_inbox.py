@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,7 @@ from faststream.kafka import KafkaBroker
 
 from asn_platform.contracts import SurveySubmitted
 from asn_platform.envelope import Envelope
-from asn_platform.inbox import IdempotentConsumer, RetryPolicy, subscribe_idempotent
+from asn_platform.inbox import IdempotentConsumer, RetryPolicy, purge_inbox, subscribe_idempotent
 from asn_platform.kafka import make_broker
 from asn_platform.settings import PlatformSettings
 
@@ -215,3 +216,16 @@ async def test_two_instances_in_one_group_share_the_partitions_and_apply_each_ev
         " GROUP BY consumer) s"
     )
     assert len(per_consumer) == 2 and min(per_consumer) > 0, per_consumer
+
+
+async def test_purge_inbox_forgets_old_rows_only(db: Db):
+    async with db.pool.acquire() as conn:
+        await conn.execute(
+            'INSERT INTO inbox (consumer_group, event_id, topic, "partition", "offset",'
+            " processed_at) VALUES ('a', gen_random_uuid(), 't', 0, 1, now() - interval '40 days'),"
+            " ('b', gen_random_uuid(), 't', 0, 2, now() - interval '40 days'),"
+            " ('a', gen_random_uuid(), 't', 0, 3, now())"
+        )
+        assert await purge_inbox(conn, timedelta(days=30), group_id="a") == 1
+        assert await purge_inbox(conn, timedelta(days=30)) == 1
+    assert await db.val("SELECT count(*) FROM inbox") == 1
