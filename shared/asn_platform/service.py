@@ -10,6 +10,7 @@ it: stop fetching and finish in-flight handlers (broker.stop), flush the outbox,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -86,6 +87,16 @@ class ServiceDefinition(Generic[S]):
     version: str = "0.1.0"
 
 
+async def start_broker(broker: KafkaBroker) -> None:
+    """broker.start(), but subscribers start concurrently: each consumer-group join waits about
+    half the session timeout (KAFKA.md), so seven sequential joins cost ~21 s at start-up."""
+    await broker.connect()
+    await asyncio.gather(*(sub.start() for sub in broker.subscribers))
+    for pub in broker.publishers:
+        await pub.start()
+    broker.running = True
+
+
 def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> FastAPI:
     settings = settings or load_settings(definition.settings_model)
     registry = CollectorRegistry()
@@ -110,7 +121,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             await ensure_topics(settings.kafka_bootstrap_servers)
             if definition.on_start:
                 await definition.on_start(ctx)
-            await broker.start()
+            await start_broker(broker)
             relay = OutboxRelay(
                 ctx.pool, settings, name=ctx.name, retention_s=settings.outbox_retention_s
             )
