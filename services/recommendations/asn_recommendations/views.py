@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from asn_platform.http_errors import ApiError
+from asn_platform.periods import Period
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import ANNUAL_JP_MINIMUM, ELEMENTS, ElementCode
 from asn_recommendations.domain.catalogue import fitting_programmes
@@ -327,8 +328,8 @@ def impact_json(result: ImpactResult, lang: str) -> dict[str, Any]:
 
 
 async def impact_view(conn: Conn, unit_id: str | None, lang: str) -> list[dict[str, Any]]:
-    """Kirkpatrick level 4 per scheduled programme: the unit's element score in the last
-    period before the first session against the first adequate period after completion."""
+    """Kirkpatrick level 4 per scheduled programme: the unit's element score in the gap's period
+    (else the last before the first session) against the first adequate period after completion."""
     out = []
     for p in await conn.fetch(_PROGRAMMES_WITH_COMPLETIONS, unit_id):
         base = {
@@ -363,6 +364,7 @@ async def impact_view(conn: Conn, unit_id: str | None, lang: str) -> list[dict[s
             completed_on=p["last_completed_on"],
             scores=scores,
             unit_name=p["unit_name"] or "",
+            gap_period=Period.parse(p["period"]),
         )
         out.append(
             {**base, "completed_on": iso(p["last_completed_on"]), **impact_json(result, lang)}

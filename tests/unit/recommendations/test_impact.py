@@ -113,3 +113,28 @@ def test_bad_inputs_are_refused() -> None:
         measure([q("2026-Q3", 60.0), q("2026-M12", 61.0)])
     with pytest.raises(ValueError, match="precede"):
         measure([], first=date(2026, 10, 15), done=date(2026, 10, 1))
+
+
+def test_the_gaps_own_period_is_the_before_when_sessions_fall_inside_it() -> None:
+    # Gap found in Q4, sessions and completion in Q4 too: Q4 is what the cohort was trained on,
+    # and the after is the first adequate period starting after completion.
+    scores = [q("2026-Q3", 80.0), q("2026-Q4", 55.36), q("2027-Q1", 70.0)]
+    result = measure_impact(
+        unit_id="disdukcapil",
+        element=ElementCode.U7,
+        programme_code="PLP-PRIMA",
+        first_session_day=date(2026, 12, 14),
+        completed_on=date(2026, 12, 16),
+        scores=scores,
+        gap_period=Period.parse("2026-Q4"),
+    )
+    assert result.status is ImpactStatus.MEASURED
+    assert result.before is not None and result.before.period.key == "2026-Q4"
+    assert result.after is not None and result.after.period.key == "2027-Q1"
+    assert result.direction is Direction.UP
+
+
+def test_without_the_gaps_score_the_last_period_before_the_sessions_is_used() -> None:
+    scores = [q("2026-Q3", 60.0), q("2027-Q1", 70.0)]
+    result = measure(scores, first=date(2026, 10, 15), done=date(2026, 10, 19))
+    assert result.before is not None and result.before.period.key == "2026-Q3"

@@ -1,7 +1,8 @@
 """Kirkpatrick level 4 (results): did the unit's element score move after the training?
 
-Before: the last survey period that ended before the first session (what the cohort was
-trained against). After: the first period that starts after completion and has an adequate
+Before: the period of the gap that triggered the programme, when its score is known (that is
+the evidence the cohort was trained against, and a gap is usually scheduled within the period
+it was found in); otherwise the last survey period that ended before the first session. After: the first period that starts after completion and has an adequate
 sample, so that provisional numbers never pass for evidence. Missing after-data is reported
 as "belum ada data", not as zero change.
 """
@@ -99,6 +100,7 @@ def measure_impact(
     scores: Sequence[ElementScore],
     unit_name: str = "",
     min_change: float = 0.0,
+    gap_period: Period | None = None,
 ) -> ImpactResult:
     """Compare the element score before and after a programme (see module docstring).
 
@@ -113,7 +115,7 @@ def measure_impact(
     name = unit_name or unit_id
     el_id, el_en = ELEMENTS[element].name_id, ELEMENTS[element].name_en
 
-    before = next(
+    before = next((s for s in ordered if s.period == gap_period), None) or next(
         (s for s in reversed(ordered) if period_last_day(s.period) < first_session_day), None
     )
     after = next((s for s in ordered if s.period.first_day > completed_on and s.adequate), None)
