@@ -297,6 +297,11 @@ class AgeBand(StrEnum):
     A60_PLUS = "60+"
 
 
+# Respondent ages the SKM intake accepts (both the HTTP form/API and the Kafka intake contract).
+RESPONDENT_MIN_AGE = 15
+RESPONDENT_MAX_AGE = 100
+
+
 def age_band(age: int) -> AgeBand:
     if age < 20:
         return AgeBand.UNDER_20

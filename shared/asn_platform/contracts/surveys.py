@@ -27,7 +27,17 @@ from asn_platform.contracts.base import (
     ShortText,
     UnitId,
 )
-from asn_platform.vocabulary import AgeBand, Bidang, Education, ElementCode, Mutu, Occupation, Sex
+from asn_platform.vocabulary import (
+    RESPONDENT_MAX_AGE,
+    RESPONDENT_MIN_AGE,
+    AgeBand,
+    Bidang,
+    Education,
+    ElementCode,
+    Mutu,
+    Occupation,
+    Sex,
+)
 
 _ANSWERS: dict[str, JsonValue] = {
     "U1": 3,
@@ -196,7 +206,11 @@ class IntakeRespondent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     sex: Sex = Field(description="Jenis kelamin: L or P.")
-    age: int = Field(ge=10, le=120, description="Age in years (intake only, never published).")
+    age: int = Field(
+        ge=RESPONDENT_MIN_AGE,
+        le=RESPONDENT_MAX_AGE,
+        description="Age in years (intake only, never published).",
+    )
     education: Education = Field(description="Pendidikan terakhir.")
     occupation: Occupation = Field(description="Pekerjaan utama.")
 
@@ -209,7 +223,7 @@ class ResponseIntake(Event):
             "examples": [
                 {
                     "unit_id": "puskesmas-pamulang",
-                    "service": "Pemeriksaan Umum",
+                    "service": "Poli Umum",
                     "answers": _ANSWERS,
                     "respondent": {"sex": "L", "age": 42, "education": "SMA", "occupation": "PNS"},
                     "submitted_at": "2026-08-14T09:05:00+07:00",

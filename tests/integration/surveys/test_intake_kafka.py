@@ -4,6 +4,7 @@ published once; unknown units and invalid content go to the DLQ with a reason, n
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -49,9 +50,12 @@ async def test_kafka_intake_accepts_dedups_and_dead_letters_with_a_reason(
     good = _intake(unit)
     event_id = uuid.uuid4()
     resend = good.model_copy()  # same client_ref, new event id: the kiosk sent it again
-    too_young = _intake(
-        unit, respondent={"sex": "L", "age": 12, "education": "SD", "occupation": "Lainnya"}
-    )
+    # A partner system sending an age the contract refuses: built by hand, as a foreign
+    # producer would, since our own model will not construct it.
+    too_young_rec = _record(_intake(unit))
+    too_young_body = json.loads(too_young_rec[2])
+    too_young_body["respondent"]["age"] = 12
+    too_young = (*too_young_rec[:2], json.dumps(too_young_body).encode(), too_young_rec[3])
     not_offered = _intake(unit, service="Layanan Z")
     unknown = _intake("no-such-unit-" + uuid.uuid4().hex[:6])
     junk = (
@@ -66,7 +70,7 @@ async def test_kafka_intake_accepts_dedups_and_dead_letters_with_a_reason(
             _record(good, event_id),
             _record(good, event_id),  # redelivery of the same event
             _record(resend),
-            _record(too_young),
+            too_young,
             _record(not_offered),
             _record(unknown),
             junk,

@@ -28,6 +28,8 @@ from pydantic_core import PydanticCustomError
 from asn_platform.timezone import now_jakarta, to_jakarta
 from asn_platform.vocabulary import (
     ELEMENTS,
+    RESPONDENT_MAX_AGE,
+    RESPONDENT_MIN_AGE,
     AgeBand,
     Education,
     ElementCode,
@@ -37,7 +39,7 @@ from asn_platform.vocabulary import (
 )
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # kiosk clocks drift; beyond this the time is wrong
-MIN_AGE, MAX_AGE = 15, 100
+MIN_AGE, MAX_AGE = RESPONDENT_MIN_AGE, RESPONDENT_MAX_AGE
 
 
 def _no_bool(value: Any) -> Any:
