@@ -33,31 +33,25 @@ import os
 import secrets
 import signal
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
 from asn_platform import outbox
+from asn_platform.benchmarking import (
+    counting_progress,
+    drop_database,
+    percentile,
+    postgres_server,
+)
 from asn_platform.contracts import SurveySubmitted
 from asn_platform.db import create_pool, migrate, with_database
-from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.envelope import Envelope, KafkaRecord, encode
 from asn_platform.inbox import subscribe_idempotent
@@ -99,26 +93,8 @@ def survey(i: int, run: str) -> SurveySubmitted:
     )
 
 
-@contextmanager
-def postgres_server() -> Iterator[tuple[str, str]]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield url, "DATABASE_URL"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
-    with EmbeddedPostgres(folder / "pgdata") as pg:
-        yield pg.url, "embedded PostgreSQL"
-
-
 def progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<34}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    return counting_progress(console, width=34, percent=True)
 
 
 # -- the consumer service (a separate process) --------------------------------------------------
@@ -333,10 +309,6 @@ async def latency(
     return [float(r["ms"]) for r in rows], offered
 
 
-def pct(ordered: list[float], p: float) -> float:
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
 async def bench(args: argparse.Namespace) -> None:
     with TansuBroker() as tansu, postgres_server() as (server_url, pg_label):
         name = f"asn_bench_backbone_{secrets.token_hex(3)}"
@@ -401,11 +373,12 @@ async def bench(args: argparse.Namespace) -> None:
             console.print(
                 f"end-to-end latency at {offered:,.0f} events/s offered for "
                 f"{args.latency_seconds:g}s (1 event per transaction, {len(latencies):,} "
-                f"events): p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms, "
+                f"events): p50 {percentile(latencies, 50):.1f} ms, "
+                f"p99 {percentile(latencies, 99):.1f} ms, "
                 f"max {latencies[-1]:.1f} ms"
             )
             ok_rate = full_rate >= 5000
-            ok_p99 = pct(latencies, 99) < 100
+            ok_p99 = percentile(latencies, 99) < 100
             console.print(
                 f"targets: full path >= 5,000 events/s {'met' if ok_rate else 'NOT met'}; "
                 f"p99 < 100 ms at 1,000 events/s {'met' if ok_p99 else 'NOT met'} "
@@ -423,9 +396,7 @@ async def bench(args: argparse.Namespace) -> None:
                 except TimeoutError:
                     consumer.kill()
                     await consumer.wait()
-            admin = await asyncpg.connect(server_url)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+            await drop_database(server_url, name)
 
 
 def main() -> None:

@@ -19,37 +19,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from asn_enrollment.domain.nip import make_nip
-from asn_platform.embedded.postgres import EmbeddedPostgres
-from asn_platform.embedded.processes import free_port, stop_process
+from asn_platform.benchmarking import (
+    HOST,
+    counting_progress,
+    drop_database,
+    percentile,
+    postgres_server,
+    service_env,
+    service_process,
+    wait_ready,
+)
+from asn_platform.embedded.processes import free_port
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Sex
 
 console = Console()
-HOST = "127.0.0.1"
 
 
 @dataclass
@@ -64,49 +66,8 @@ class Run:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
-
-
-@contextmanager
-def postgres_server() -> Iterator[tuple[str, str]]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield url, "DATABASE_URL"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
-    with EmbeddedPostgres(folder / "pgdata") as pg:
-        yield pg.url, "embedded PostgreSQL"
-
-
-@contextmanager
-def service_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "asn_enrollment"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        stop_process(proc, timeout_s=20.0)
-
-
-async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the service exited ({proc.returncode}); see {log}")
-        try:
-            if (await client.get("/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"the service did not become ready in 90 s; see {log}")
+        """In milliseconds."""
+        return percentile(sorted(self.latencies), p) * 1000
 
 
 def roster_csv(people: int, seed: int) -> tuple[str, list[str]]:
@@ -178,17 +139,9 @@ async def benchmark(args: argparse.Namespace) -> None:
     with postgres_server() as (server_url, pg_source), TansuBroker() as broker:
         await ensure_topics(broker.bootstrap)
         port = free_port(HOST)
-        env = {
-            **os.environ,
-            "ASN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "DATABASE_URL": server_url,
-            "ASN_DATABASE_PREFIX": prefix,
-            "ASN_HTTP_HOST": HOST,
-            "ASN_HTTP_PORT": str(port),
-            "ASN_LOG_LEVEL": "WARNING",
-            "ASN_LOG_FORMAT": "text",
-            "ASN_DB_POOL_MAX": str(args.pool),
-        }
+        env = service_env(
+            broker.bootstrap, server_url, prefix, port, ASN_DB_POOL_MAX=str(args.pool)
+        )
         console.print(
             f"broker {broker.bootstrap} (Tansu), PostgreSQL from {pg_source}, "
             f"service on http://{HOST}:{port}, log {log_path}"
@@ -198,15 +151,11 @@ async def benchmark(args: argparse.Namespace) -> None:
             async with httpx.AsyncClient(
                 base_url=f"http://{HOST}:{port}", timeout=30, limits=limits
             ) as client:
-                with service_process(env, log_path) as proc:
-                    await wait_ready(client, proc, log_path)
+                with service_process("asn_enrollment", env, log_path) as proc:
+                    await wait_ready(client, proc, log_path, timeout_s=90)
                     await run_phases(client, args)
         finally:
-            conn = await asyncpg.connect(server_url)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{prefix}enrollment" WITH (FORCE)')
-            finally:
-                await conn.close()
+            await drop_database(server_url, f"{prefix}enrollment")
 
 
 async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> None:
@@ -241,13 +190,7 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
     enroll = Run("POST enrollments (invite+accept)")
     rounds: list[tuple[float, float]] = []
     per_round = -(-len(plan) // args.rounds)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with counting_progress(console) as progress:
         warm = [("GET", "/health", None)] * 200
         await drive(client, Run("warm-up"), warm, args.concurrency, progress)
         for index in range(args.rounds):

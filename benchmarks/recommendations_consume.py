@@ -29,18 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -48,10 +43,20 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from asn_platform import topics
+from asn_platform.benchmarking import (
+    HOST,
+    counting_progress,
+    drop_database,
+    percentile,
+    postgres_server,
+    service_env,
+    service_process,
+    wait_ready,
+)
 from asn_platform.contracts import (
     AsnProfileChanged,
     EnrollmentChanged,
@@ -62,8 +67,7 @@ from asn_platform.contracts import (
     TrainingCompleted,
 )
 from asn_platform.db import ensure_database, migrate, with_database
-from asn_platform.embedded.postgres import EmbeddedPostgres
-from asn_platform.embedded.processes import free_port, stop_process
+from asn_platform.embedded.processes import free_port
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.envelope import KafkaRecord, decode, encode
 from asn_platform.kafka import ensure_topics
@@ -80,7 +84,6 @@ from asn_platform.vocabulary import (
 )
 
 console = Console()
-HOST = "127.0.0.1"
 INPUT_TOPICS = (
     topics.ASN_PROFILE_CHANGED,
     topics.SURVEY_SUBMITTED,
@@ -97,17 +100,6 @@ FEED_GROUPS = {
 }
 PROGRAMMES = [p for p in CATALOGUE if p.kind not in LEADERSHIP_KINDS]
 GAP_ELEMENTS = ("U1", "U2", "U3", "U4", "U6", "U7", "U8", "U9")
-
-
-@contextmanager
-def postgres_server() -> Iterator[tuple[str, str]]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield url, "DATABASE_URL"
-        return
-    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
-    with EmbeddedPostgres(folder / "pgdata") as pg:
-        yield pg.url, "embedded PostgreSQL"
 
 
 # -- the stream ---------------------------------------------------------------------------------
@@ -339,36 +331,6 @@ async def raw_consume(bootstrap: str, total: int, *, validate: bool, progress: P
 # -- the service --------------------------------------------------------------------------------
 
 
-@contextmanager
-def service_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "asn_recommendations"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield proc
-    finally:
-        stop_process(proc, timeout_s=20.0)
-
-
-async def wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the service exited ({proc.returncode}); see {log}")
-        try:
-            if (await client.get("/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit(f"the service did not become ready in 120 s; see {log}")
-
-
 async def applied_counts(conn: asyncpg.Connection) -> dict[str, int]:
     rows = await conn.fetch(
         "SELECT consumer_group, count(*) AS n FROM inbox"
@@ -439,11 +401,6 @@ async def gap_latency(bootstrap: str, args: argparse.Namespace, progress: Progre
     return latencies
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 async def benchmark(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     run_id = secrets.token_hex(3)
@@ -463,13 +420,7 @@ async def benchmark(args: argparse.Namespace) -> None:
             f"http://{HOST}:{port}, log {log_path}\nstream: {total} events "
             + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
         )
-        progress = Progress(
-            TextColumn("{task.description:<12}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        )
+        progress = counting_progress(console, width=12)
         dsn = with_database(server_url, database)
         try:
             with progress:
@@ -487,21 +438,17 @@ async def benchmark(args: argparse.Namespace) -> None:
                 # Nothing is applied until every consumer group has joined: all of them insert
                 # into the inbox first, and INSERT waits for this lock.
                 await gate.execute("LOCK TABLE inbox IN SHARE ROW EXCLUSIVE MODE")
-                env = {
-                    **os.environ,
-                    "ASN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-                    "DATABASE_URL": server_url,
-                    "ASN_DATABASE_PREFIX": prefix,
-                    "ASN_HTTP_HOST": HOST,
-                    "ASN_HTTP_PORT": str(port),
-                    "ASN_LOG_LEVEL": "WARNING",
-                    "ASN_LOG_FORMAT": "text",
-                    "ASN_KAFKA_SESSION_TIMEOUT_MS": "2000",
-                    "ASN_KAFKA_HEARTBEAT_INTERVAL_MS": "600",
-                }
-                with service_process(env, log_path) as proc:
+                env = service_env(
+                    broker.bootstrap,
+                    server_url,
+                    prefix,
+                    port,
+                    ASN_KAFKA_SESSION_TIMEOUT_MS="2000",
+                    ASN_KAFKA_HEARTBEAT_INTERVAL_MS="600",
+                )
+                with service_process("asn_recommendations", env, log_path) as proc:
                     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
-                        await wait_ready(client, proc, log_path)
+                        await wait_ready(client, proc, log_path, timeout_s=120)
                     await asyncio.sleep(1.0)  # the last group's first fetch
                     watch = await asyncpg.connect(dsn)
                     task = progress.add_task("service", total=total)
@@ -547,11 +494,7 @@ async def benchmark(args: argparse.Namespace) -> None:
                     await watch.close()
                     latencies = await gap_latency(broker.bootstrap, args, progress)
         finally:
-            conn = await asyncpg.connect(server_url)
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            finally:
-                await conn.close()
+            await drop_database(server_url, database)
 
     table = Table(title=f"recommendations: consume and apply ({total} events)")
     table.add_column("path")
@@ -581,9 +524,11 @@ async def benchmark(args: argparse.Namespace) -> None:
         "has been applied and are flagged 'no eligible staff'; the service's sweep decides them "
         "again later)"
     )
+    ordered = sorted(latencies)
     console.print(
         f"gap -> programme-scheduled over {len(latencies)} gaps ({args.latency_staff} staff per "
-        f"unit): p50 {pct(latencies, 50) * 1000:.0f} ms, p99 {pct(latencies, 99) * 1000:.0f} ms, "
+        f"unit): p50 {percentile(ordered, 50) * 1000:.0f} ms, "
+        f"p99 {percentile(ordered, 99) * 1000:.0f} ms, "
         f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
     )
 

@@ -25,26 +25,32 @@ import json
 import os
 import random
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import httpx
 import psutil
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from asn_platform.benchmarking import (
+    HOST,
+    drop_database,
+    percentile,
+    postgres_server,
+    service_env,
+    service_process,
+    wait_ready,
+)
 from asn_platform.db import with_database
-from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.processes import free_port
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
@@ -143,10 +149,7 @@ class Run:
         return self.ok / self.seconds if self.seconds else 0.0
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        values = sorted(self.latencies_ms)
-        return values[min(len(values) - 1, int(q / 100 * len(values)))]
+        return percentile(sorted(self.latencies_ms), q)
 
 
 Request = Callable[[], tuple[str, str, bytes]]
@@ -430,67 +433,6 @@ async def query_latencies(
 
 
 # --- orchestration ------------------------------------------------------------------------------
-@contextmanager
-def postgres_server() -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL") or os.environ.get("ASN_DATABASE_URL")
-    if url:
-        yield url
-        return
-    folder = Path(tempfile.mkdtemp(prefix="asn-bench-pg-"))
-    with EmbeddedPostgres(folder / "pgdata") as pg:
-        yield pg.url
-
-
-@contextmanager
-def service_process(
-    bootstrap: str, server_url: str, prefix: str, port: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "ASN_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "ASN_DATABASE_URL": server_url,
-        "ASN_DATABASE_PREFIX": prefix,
-        "ASN_HTTP_HOST": "127.0.0.1",
-        "ASN_HTTP_PORT": str(port),
-        "ASN_RATE_LIMIT_PER_MINUTE": "0",  # one client sends everything here
-        "ASN_LOG_LEVEL": "WARNING",
-        "ASN_LOG_FORMAT": "text",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
-    log = open(Path(tempfile.gettempdir()) / f"asn-bench-surveys-{port}.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "asn_surveys"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
-async def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the surveys service exited with {proc.returncode}")
-        try:
-            conn = await HttpConn.open(port)
-            status, _ = await conn.request("GET", "/ready")
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        await asyncio.sleep(0.3)
-    raise TimeoutError("the surveys service did not become ready")
-
-
 async def outbox_drain(dsn: str, timeout_s: float = 60) -> tuple[int, float]:
     conn = await asyncpg.connect(dsn)
     started = time.perf_counter()
@@ -546,22 +488,29 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     with (
         TansuBroker(log_path=Path(tempfile.gettempdir()) / "asn-bench-tansu.log") as broker,
-        postgres_server() as server_url,
+        postgres_server(("DATABASE_URL", "ASN_DATABASE_URL")) as (server_url, _source),
     ):
         await ensure_topics(broker.bootstrap)
         prefix = f"asn_bench_{secrets.token_hex(3)}_"
         database = f"{prefix}surveys"
         dsn = with_database(server_url, database)
         port = free_port()
+        env = service_env(
+            broker.bootstrap,
+            server_url,
+            prefix,
+            port,
+            ASN_RATE_LIMIT_PER_MINUTE="0",  # one client sends everything here
+        )
+        log_path = Path(tempfile.gettempdir()) / f"asn-bench-surveys-{port}.log"
         try:
-            with service_process(broker.bootstrap, server_url, prefix, port) as proc:
-                await wait_ready(port, proc)
+            with service_process("asn_surveys", env, log_path, stop_timeout_s=30) as proc:
+                async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
+                    await wait_ready(client, proc, log_path, timeout_s=60)
                 server = psutil.Process(proc.pid)
                 await run_phases(args, port, dsn, server)
         finally:
-            conn = await asyncpg.connect(server_url)
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await conn.close()
+            await drop_database(server_url, database)
 
 
 async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psutil.Process) -> None:

@@ -20,7 +20,7 @@ class PeriodKind(StrEnum):
     YEAR = "Y"
 
 
-_MONTHS_ID = (
+MONTHS_ID = (
     "Januari",
     "Februari",
     "Maret",
@@ -34,7 +34,7 @@ _MONTHS_ID = (
     "November",
     "Desember",
 )
-_MONTHS_EN = (
+MONTHS_EN = (
     "January",
     "February",
     "March",
@@ -67,7 +67,7 @@ class Period:
     def label(self, lang: str = "id") -> str:
         en = lang == "en"
         if self.kind is PeriodKind.MONTH:
-            return f"{(_MONTHS_EN if en else _MONTHS_ID)[self.index - 1]} {self.year}"
+            return f"{(MONTHS_EN if en else MONTHS_ID)[self.index - 1]} {self.year}"
         if self.kind is PeriodKind.QUARTER:
             return (
                 f"Q{self.index} {self.year}"

@@ -2,7 +2,8 @@
 
 PostgreSQL comes from ``ASN_TEST_DATABASE_URL`` or ``DATABASE_URL`` (CI: 127.0.0.1:5432, user
 postgres, trust), else an embedded server in a temporary folder. Every test run gets fresh
-databases with a random suffix, dropped at the end. Used by tests/conftest.py.
+databases with a random suffix, dropped at the end. Used by tests/conftest.py; the benchmarks
+find their PostgreSQL server the same way (asn_platform.benchmarking).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,14 +37,26 @@ def test_broker() -> Iterator[TansuBroker]:
 
 
 @contextmanager
-def test_postgres_server() -> Iterator[str]:
-    url = os.environ.get("ASN_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if url:
-        yield url
-        return
-    folder = Path(tempfile.mkdtemp(prefix="asn-test-pg-"))
+def postgres_server_from(env_vars: Sequence[str], *, temp_prefix: str) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL server: the URL in the first of `env_vars` that is set, else an embedded
+    server in a new temporary folder named `temp_prefix`..., stopped at the end. Yields
+    (url, where it came from: the variable's name or "embedded PostgreSQL")."""
+    for name in env_vars:
+        url = os.environ.get(name)
+        if url:
+            yield url, name
+            return
+    folder = Path(tempfile.mkdtemp(prefix=temp_prefix))
     with EmbeddedPostgres(folder / "pgdata") as pg:
-        yield pg.url
+        yield pg.url, "embedded PostgreSQL"
+
+
+@contextmanager
+def test_postgres_server() -> Iterator[str]:
+    with postgres_server_from(
+        ("ASN_TEST_DATABASE_URL", "DATABASE_URL"), temp_prefix="asn-test-pg-"
+    ) as (url, _source):
+        yield url
 
 
 class DatabaseFactory:

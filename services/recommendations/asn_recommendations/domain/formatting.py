@@ -10,6 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+from asn_platform.periods import MONTHS_EN, MONTHS_ID
+
 # Scores arrive exact from the surveys service (Fraction or Decimal) or as floats from JSON.
 Number = float | Decimal | Fraction
 
@@ -59,44 +61,14 @@ def format_jp(value: float, lang: str = "id") -> str:
     return text
 
 
-_MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def format_date_id(day: date) -> str:
     """2026-10-05 -> "5 Oktober 2026"."""
-    return f"{day.day} {_MONTHS_ID[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
 
 
 def format_date_en(day: date) -> str:
     """2026-10-05 -> "5 October 2026"."""
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def format_signed_id(value: Number, places: int = 2) -> str:
