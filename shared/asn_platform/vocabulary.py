@@ -286,6 +286,29 @@ class Occupation(StrEnum):
     LAINNYA = "Lainnya"
 
 
+SEX_LABELS: dict[Sex, tuple[str, str]] = {
+    Sex.L: ("Laki-laki", "Male"),
+    Sex.P: ("Perempuan", "Female"),
+}
+EDUCATION_LABELS: dict[Education, tuple[str, str]] = {
+    Education.SD: ("SD", "Primary school"),
+    Education.SMP: ("SMP", "Junior high school"),
+    Education.SMA: ("SMA/SMK", "Senior high school"),
+    Education.D1_D3: ("D1-D3", "Diploma (D1-D3)"),
+    Education.S1: ("S1/D4", "Bachelor's degree"),
+    Education.S2: ("S2", "Master's degree"),
+    Education.S3: ("S3", "Doctorate"),
+}
+OCCUPATION_LABELS: dict[Occupation, tuple[str, str]] = {
+    Occupation.PNS: ("PNS", "Civil servant"),
+    Occupation.TNI: ("TNI", "Armed forces"),
+    Occupation.POLRI: ("POLRI", "Police"),
+    Occupation.SWASTA: ("Swasta", "Private sector"),
+    Occupation.WIRAUSAHA: ("Wirausaha", "Self-employed"),
+    Occupation.LAINNYA: ("Lainnya", "Other"),
+}
+
+
 class AgeBand(StrEnum):
     """Respondent age bands published in events instead of exact ages (PDP, UU 27/2022)."""
 

@@ -14,7 +14,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 from asn_platform.periods import Period
-from asn_platform.vocabulary import ELEMENTS, ElementCode, Mutu
+from asn_platform.vocabulary import (
+    EDUCATION_LABELS,
+    ELEMENTS,
+    OCCUPATION_LABELS,
+    SEX_LABELS,
+    ElementCode,
+    Mutu,
+)
 from asn_surveys.domain.aggregate import PROFILE_DIMENSIONS, SurveyAggregate
 from asn_surveys.domain.ikm import IkmResult, WeightsInput
 from asn_surveys.domain.mutu import mutu_label
@@ -30,8 +37,9 @@ DIMENSION_LABELS: dict[str, tuple[str, str]] = {
     "occupation": ("Pekerjaan", "Occupation"),
 }
 VALUE_LABELS: dict[tuple[str, str], tuple[str, str]] = {
-    ("sex", "L"): ("Laki-laki", "Male"),
-    ("sex", "P"): ("Perempuan", "Female"),
+    **{("sex", k.value): v for k, v in SEX_LABELS.items()},
+    **{("education", k.value): v for k, v in EDUCATION_LABELS.items()},
+    **{("occupation", k.value): v for k, v in OCCUPATION_LABELS.items()},
 }
 
 
