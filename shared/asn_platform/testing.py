@@ -9,7 +9,9 @@ find their PostgreSQL server the same way (asn_platform.benchmarking).
 from __future__ import annotations
 
 import os
+import random
 import secrets
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -109,3 +111,24 @@ async def running_service(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield app.state.ctx, client
+
+
+def service_base_port(count: int = 3, low: int = 20000, high: int = 32000) -> int:
+    """A base port whose next `count` ports are free, below Linux's ephemeral range
+    (32768-60999): ports from free_port() sit inside it, where any outgoing connection of a
+    test (Kafka, PostgreSQL) may take one before the service binds it."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(low, high - count - 1)
+        if all(_bindable(base + i) for i in range(1, count + 1)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {low}-{high}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

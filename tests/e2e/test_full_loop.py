@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,8 +31,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
-from asn_platform.embedded.processes import free_port
 from asn_platform.launcher import DEV_KIOSK_TOKEN
+from asn_platform.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
 
@@ -61,18 +60,6 @@ class Platform:
         return "\n".join(out)
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _free_base_port() -> int:
-    while True:
-        base = free_port() // 10 * 10
-        if base + 3 < 65535 and all(_port_free(base + i) for i in (1, 2, 3)):
-            return base
-
-
 def _wait_ready(urls: demo.Urls, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     pending = set(demo.SERVICES)
@@ -93,7 +80,8 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     tmp = tmp_path_factory.mktemp("full-loop")
     prefix = f"asn_test_loop_{db_factory.run_id}_"
     db_factory.created += [f"{prefix}{name}" for name in demo.SERVICES]
-    base, kafka_port = _free_base_port(), free_port()
+    base = service_base_port(count=4)
+    kafka_port = base + 4  # also outside the ephemeral range (see service_base_port)
     env = {
         k: v
         for k, v in os.environ.items()

@@ -13,29 +13,15 @@ import httpx
 import psutil
 import pytest
 
-from asn_platform.embedded.processes import free_port
+from asn_platform.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
 
 SERVICE_OFFSETS = (1, 2, 3)
 
 
-def _free_base_port() -> int:
-    while True:
-        base = free_port() // 10 * 10
-        if base + 3 < 65535 and all(_port_free(base + i) for i in SERVICE_OFFSETS):
-            return base
-
-
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
 def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    base = _free_base_port()
+    base = service_base_port()
     env = {
         k: v
         for k, v in os.environ.items()
