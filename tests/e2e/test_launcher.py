@@ -46,7 +46,17 @@ def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Po
     return proc, base
 
 
-def _wait_ready(base: int, timeout_s: float = 60.0) -> None:
+def _logs(tmp_path: Path) -> str:
+    """The tail of the launcher's and each service's log, for a failure message."""
+    parts = []
+    for path in [tmp_path / "launcher.out", *sorted((tmp_path / "data").glob("*.log"))]:
+        if path.exists():
+            tail = path.read_text(errors="replace").splitlines()[-15:]
+            parts.append(f"--- {path.name}\n" + "\n".join(tail))
+    return "\n".join(parts)
+
+
+def _wait_ready(base: int, tmp_path: Path, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     pending = {base + i for i in SERVICE_OFFSETS}
     while pending and time.monotonic() < deadline:
@@ -57,7 +67,9 @@ def _wait_ready(base: int, timeout_s: float = 60.0) -> None:
             except httpx.HTTPError:
                 pass
         time.sleep(0.3)
-    assert not pending, f"services on ports {sorted(pending)} not ready in {timeout_s}s"
+    assert not pending, (
+        f"services on ports {sorted(pending)} not ready in {timeout_s}s\n{_logs(tmp_path)}"
+    )
 
 
 def _tansu(launcher: psutil.Process) -> psutil.Process:
@@ -78,7 +90,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
     proc, base = _start(tmp_path, {"DATABASE_URL": pg_server_url, "ASN_DATABASE_PREFIX": prefix})
     launcher = psutil.Process(proc.pid)
     try:
-        _wait_ready(base)
+        _wait_ready(base, tmp_path)
         before = _service_pids(launcher)
         old_broker = _tansu(launcher)
         old_broker.kill()
@@ -89,7 +101,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
                 break
             time.sleep(0.2)
         assert _tansu(launcher).pid != old_broker.pid
-        _wait_ready(base)
+        _wait_ready(base, tmp_path)
         after = _service_pids(launcher)
         assert after and not (after & before), "services were not restarted with the broker"
     finally:
@@ -100,7 +112,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
 def test_ctrl_c_leaves_no_process_behind(tmp_path):
     proc, base = _start(tmp_path, {})  # embedded broker and embedded PostgreSQL
     launcher = psutil.Process(proc.pid)
-    _wait_ready(base)
+    _wait_ready(base, tmp_path)
     children = launcher.children(recursive=True)
     pgdata = tmp_path / "data" / "postgres"
     postmaster = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
