@@ -32,6 +32,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from asn_platform.logmask import mask_nips
 from asn_platform.settings import PlatformSettings
 from asn_platform.topics import dead_letter_topic
 
@@ -61,7 +62,8 @@ def dlq_topic_of(topic: str) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    text = str(error) or repr(error)
+    # Dead letters are read by operators and may be kept long: no whole NIP in the reason.
+    text = mask_nips(str(error) or repr(error))
     return text if len(text) <= MAX_ERROR_MESSAGE else text[: MAX_ERROR_MESSAGE - 1] + "…"
 
 

@@ -19,6 +19,7 @@ async def test_no_answer_in_time_is_a_clear_503(client):
     r = await client.get(f"/api/v1/asn/{nip}/recommendations")
     elapsed = time.monotonic() - started
     assert r.status_code == 503
+    assert int(r.headers["Retry-After"]) >= 1
     body = r.json()
     assert body["error"] == "recommendations_unavailable"
     assert "tidak menjawab" in body["message"] and "did not answer" in body["message_en"]

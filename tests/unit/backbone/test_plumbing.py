@@ -125,3 +125,9 @@ async def test_rpc_client_matches_replies_by_correlation_id():
     assert ok.result() == {"answer": 42}
     with pytest.raises(RpcError, match="KeyError: unit"):
         bad.result()
+
+
+def test_a_dead_letter_reason_never_carries_a_whole_nip():
+    text = dlq.error_text(ValueError("cohort member 198504122010011001 is not on the roster"))
+    assert "198504122010011001" not in text
+    assert "1985***********001" in text

@@ -55,6 +55,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 f"The recommendations service did not answer within {timeout_s:g} s; "
                 "try again later.",
                 {"timeout_s": timeout_s},
+                headers={"Retry-After": str(max(1, round(timeout_s)))},
             ) from None
         except RpcError as err:
             log.warning("recommendations for %s failed: %s", mask_nip(nip), mask_nips(str(err)))
