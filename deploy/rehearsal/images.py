@@ -1,0 +1,228 @@
+"""Local images for the rehearsal: no registry is reachable, so everything starts from a Debian
+root file system made with debootstrap. Each image carries a label with the hash of its inputs
+(build files, arguments, the base image's id) and is rebuilt only when that hash changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from podman_host import log, podman
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CACHE = Path("/var/tmp/asn-rehearsal")
+DEBIAN = "localhost/asn-debian:bookworm"
+PYTHON = "localhost/asn-python:3.11"
+LABEL = "org.asn-platform.inputs"
+# The suites the host's apt uses (main, updates, security), so images get the same packages.
+SOURCES = """Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+
+
+def image_label(tag: str) -> str | None:
+    out = subprocess.run(
+        ["podman", "image", "inspect", tag, "--format", "json"], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        return None
+    labels = json.loads(out.stdout)[0].get("Labels") or {}
+    return labels.get(LABEL)
+
+
+def image_id(tag: str) -> str:
+    return podman("image", "inspect", tag, "--format", "{{.Id}}").strip()
+
+
+def digest(parts: Iterable[bytes]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:16]
+
+
+def files_of(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+            )
+        elif path.exists():
+            out.append(path)
+    return out
+
+
+def debian_base() -> str:
+    """localhost/asn-debian:bookworm, imported from a debootstrap minbase root file system."""
+    inputs = digest([SOURCES.encode(), b"minbase bookworm"])
+    if image_label(DEBIAN) == inputs:
+        return DEBIAN
+    rootfs = CACHE / "rootfs"
+    if rootfs.exists():
+        shutil.rmtree(rootfs)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    log("debootstrap bookworm (minbase), about a minute")
+    subprocess.run(
+        ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), "http://deb.debian.org/debian"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
+    (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(SOURCES)
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    subprocess.run(
+        [
+            "podman",
+            "import",
+            "--change",
+            'CMD ["/bin/bash"]',
+            "--change",
+            f"LABEL {LABEL}={inputs}",
+            "-",
+            DEBIAN,
+        ],
+        stdin=tar.stdout,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    tar.wait()
+    shutil.rmtree(rootfs)
+    return DEBIAN
+
+
+@dataclass
+class Build:
+    """One `podman build` from a Containerfile and a context, cached by its inputs."""
+
+    tag: str
+    containerfile: Path
+    context: Path
+    inputs: list[Path]
+    args: dict[str, str] = field(default_factory=dict)
+    base: str | None = None  # the image it is built FROM (its id is part of the inputs)
+    extra_context: dict[str, Path] = field(default_factory=dict)  # copied in at build time
+
+    def key(self) -> str:
+        parts = [self.containerfile.read_bytes()]
+        for root in self.inputs:
+            parts += [
+                str(p.relative_to(root.parent)).encode() + p.read_bytes() for p in files_of([root])
+            ]
+        parts += [f"{k}={v}".encode() for k, v in sorted(self.args.items())]
+        if self.base:
+            parts.append(image_id(self.base).encode())
+        return digest(parts)
+
+    def ensure(self) -> tuple[str, bool]:
+        key = self.key()
+        if image_label(self.tag) == key:
+            return self.tag, False
+        log(f"building {self.tag}")
+        with tempfile.TemporaryDirectory(prefix="asn-build-") as tmp:
+            context = self.context
+            if self.extra_context:
+                # A private copy of the context, so build-time files never land in the repo.
+                context = Path(tmp) / "context"
+                shutil.copytree(self.context, context, symlinks=True)
+                for name, source in self.extra_context.items():
+                    target = context / name
+                    target.mkdir(parents=True, exist_ok=True)
+                    for f in files_of([source]):
+                        shutil.copy(f, target / f.name)
+            cmd = ["podman", "build", "--format", "docker", "-q", "-t", self.tag]
+            cmd += ["--label", f"{LABEL}={key}", "-f", str(self.containerfile)]
+            for k, v in self.args.items():
+                cmd += ["--build-arg", f"{k}={v}"]
+            subprocess.run([*cmd, str(context)], check=True, stdout=subprocess.DEVNULL)
+        return self.tag, True
+
+
+def extra_ca_folder() -> Path:
+    """This machine's extra trusted CAs (outgoing TLS is re-signed here): copied into the
+    Python base at build time, never into the repository."""
+    return Path("/usr/local/share/ca-certificates")
+
+
+def base_builds() -> list[Build]:
+    images = HERE / "images"
+    return [
+        Build(
+            PYTHON,
+            images / "python/Containerfile",
+            images / "python",
+            [images / "python"],
+            base=DEBIAN,
+            extra_context={"extra-ca": extra_ca_folder()},
+        ),
+        Build(
+            "localhost/asn-postgres:15",
+            images / "postgres/Containerfile",
+            images / "postgres",
+            [images / "postgres"],
+            base=DEBIAN,
+        ),
+        Build(
+            "localhost/asn-prometheus:debian",
+            images / "prometheus/Containerfile",
+            images / "prometheus",
+            [images / "prometheus"],
+            base=DEBIAN,
+        ),
+    ]
+
+
+def service_build(service: str) -> Build:
+    return Build(
+        f"localhost/asn-{service}:rehearsal",
+        ROOT / "deploy/Dockerfile",
+        ROOT,
+        [ROOT / "pyproject.toml", ROOT / "uv.lock", ROOT / "shared", ROOT / "services"],
+        args={"SERVICE": service, "PYTHON_IMAGE": PYTHON},
+        base=PYTHON,
+    )
+
+
+def sizes(tags: Iterable[str]) -> dict[str, int]:
+    return {t: int(podman("image", "inspect", t, "--format", "{{.Size}}").strip()) for t in tags}
+
+
+def kafka_jars() -> Path:
+    """The jars of the embedded broker of the tests (Maven, the committed pom), fetched once."""
+    from asn_platform.embedded.kafka import cache_dir, ensure_jars
+
+    ensure_jars()
+    return cache_dir()
+
+
+def kafka_build() -> Build:
+    from asn_platform.embedded.kafka import KAFKA_VERSION
+
+    folder = HERE / "images" / "kafka"
+    jars = kafka_jars()
+    return Build(
+        f"localhost/asn-kafka:{KAFKA_VERSION}",
+        folder / "Containerfile",
+        folder,
+        [folder, jars],
+        base=DEBIAN,
+        extra_context={"libs": jars},
+    )

@@ -1,0 +1,127 @@
+"""podman as the container engine of the rehearsal, with the fixes these machines need.
+
+What fails out of the box here and what this module does about it (docs/containers.md):
+- podman asks runc for RLIMIT_NOFILE=1048576, above the hard limit root may set here: every
+  container is started through `runc-clamp`, registered in containers.conf as "runc";
+- crun refuses the hybrid cgroup layout: runc, with cgroupfs and a file events logger;
+- podman runs health checks from systemd timers, and there is no systemd: a thread runs
+  `podman healthcheck run` for every container of the project every two seconds;
+- Compose talks to the Docker API: `podman system service` serves it on a unix socket.
+Everything started here is stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WRAPPER = Path("/usr/local/libexec/asn-rehearsal/runc-clamp")
+CONTAINERS_CONF = Path("/etc/containers/containers.conf")
+SOCKET = Path("/run/asn-rehearsal/podman.sock")
+CONF = f"""# Written by deploy/rehearsal (the project's container rehearsal).
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[engine.runtimes]
+runc = ["{WRAPPER}"]
+"""
+
+
+def log(message: str) -> None:
+    print(f"[rehearsal] {message}", flush=True)
+
+
+def ensure_podman() -> None:
+    """Install podman, runc and debootstrap (root on Debian) and the runtime fixes."""
+    missing = [t for t in ("podman", "runc", "debootstrap") if shutil.which(t) is None]
+    if missing:
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            raise SystemExit(f"rehearsal needs {', '.join(missing)} (install them, or run as root)")
+        log(f"installing {' '.join(missing)} with apt-get")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "podman", "runc", "debootstrap"],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+    source = HERE / "runc-clamp"
+    if not WRAPPER.exists() or WRAPPER.read_bytes() != source.read_bytes():
+        WRAPPER.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, WRAPPER)
+        WRAPPER.chmod(0o755)
+    if not CONTAINERS_CONF.exists() or CONTAINERS_CONF.read_text() != CONF:
+        CONTAINERS_CONF.parent.mkdir(parents=True, exist_ok=True)
+        CONTAINERS_CONF.write_text(CONF)
+
+
+def podman(*args: str, check: bool = True, capture: bool = True) -> str:
+    out = subprocess.run(["podman", *args], capture_output=capture, text=True)
+    if check and out.returncode != 0:
+        raise RuntimeError(f"podman {' '.join(args)} failed ({out.returncode}): {out.stderr}")
+    return out.stdout if capture else ""
+
+
+class PodmanService:
+    """The Docker-compatible API on a unix socket, plus the health-check loop."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._health_loop, daemon=True)
+
+    @property
+    def docker_host(self) -> str:
+        return f"unix://{SOCKET}"
+
+    def __enter__(self) -> PodmanService:
+        SOCKET.parent.mkdir(parents=True, exist_ok=True)
+        SOCKET.unlink(missing_ok=True)
+        self.proc = subprocess.Popen(
+            ["podman", "system", "service", "--time=0", self.docker_host],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not SOCKET.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("podman system service did not start")
+            time.sleep(0.1)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def _health_loop(self) -> None:
+        while not self._stop.wait(2.0):
+            ids = podman(
+                "ps",
+                "-q",
+                "--filter",
+                f"label=com.docker.compose.project={self.project}",
+                check=False,
+            ).split()
+            for cid in ids:
+                # Containers without a health check answer with an error: ignored.
+                subprocess.run(
+                    ["podman", "healthcheck", "run", cid],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
