@@ -94,7 +94,9 @@ class Compose:
         }
 
     def logs_tail(self, service: str, lines: int = 40) -> str:
-        return self.run("logs", "--no-color", "--tail", str(lines), service, capture=True, check=False)
+        return self.run(
+            "logs", "--no-color", "--tail", str(lines), service, capture=True, check=False
+        )
 
 
 def report(step: str, seconds: float) -> None:

@@ -82,7 +82,13 @@ def debian_base() -> str:
     CACHE.mkdir(parents=True, exist_ok=True)
     log("debootstrap bookworm (minbase), about a minute")
     subprocess.run(
-        ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), "http://deb.debian.org/debian"],
+        [
+            "debootstrap",
+            "--variant=minbase",
+            "bookworm",
+            str(rootfs),
+            "http://deb.debian.org/debian",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

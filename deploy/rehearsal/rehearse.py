@@ -52,7 +52,9 @@ def write_env(folder: Path) -> Path:
     env = folder / ".env"
     values = {
         "POSTGRES_PASSWORD": secrets.token_urlsafe(18),
-        "KAFKA_CLUSTER_ID": "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(22)),
+        "KAFKA_CLUSTER_ID": "".join(
+            secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(22)
+        ),
         "KAFKA_ADMIN_PASSWORD": secrets.token_urlsafe(18),
         "KAFKA_SURVEYS_PASSWORD": secrets.token_urlsafe(18),
         "KAFKA_ENROLLMENT_PASSWORD": secrets.token_urlsafe(18),

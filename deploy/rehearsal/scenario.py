@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from compose_cli import Compose
 from podman_host import log, podman
 
@@ -73,13 +72,16 @@ class Scenario:
         ]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
-            raise StepFailed(f"demo exited {out.returncode}: {out.stdout[-3000:]}{out.stderr[-1000:]}")
+            raise StepFailed(
+                f"demo exited {out.returncode}: {out.stdout[-3000:]}{out.stderr[-1000:]}"
+            )
         self._timed("demo", started)
 
     # --- state as the APIs show it --------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token(ADMIN_CLIENT)}"}
         with httpx.Client(timeout=15, headers=headers) as http:
+
             def get(service: str, path: str, **params: Any) -> Any:
                 r = http.get(f"{URLS[service]}{path}", params=params)
                 if r.status_code != 200:
@@ -111,7 +113,9 @@ class Scenario:
         kiosk = {"Authorization": f"Bearer {token(KIOSK_CLIENT)}"}
         refs = [f"rehearsal-{uuid.uuid4()}" for _ in range(FAULT_ANSWERS)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            futures = [pool.submit(_submit_until_accepted, kiosk, ref, i) for i, ref in enumerate(refs)]
+            futures = [
+                pool.submit(_submit_until_accepted, kiosk, ref, i) for i, ref in enumerate(refs)
+            ]
             time.sleep(2.0)
             log("fault: restarting the kafka container")
             self.compose.run("restart", "kafka")
