@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from podman_host import log, podman
@@ -26,6 +26,7 @@ class Compose:
     env_file: Path
     docker_host: str
     workdir: Path
+    variables: dict[str, str] = field(default_factory=dict)  # for the override's ${...}
 
     def env(self) -> dict[str, str]:
         return {
@@ -33,6 +34,7 @@ class Compose:
             "DOCKER_HOST": self.docker_host,
             "DOCKER_BUILDKIT": "0",  # the classic builder through podman's API
             "COMPOSE_BAKE": "false",
+            **self.variables,
         }
 
     def run(self, *args: str, check: bool = True, capture: bool = False) -> str:

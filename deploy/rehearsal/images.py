@@ -211,24 +211,64 @@ def sizes(tags: Iterable[str]) -> dict[str, int]:
     return {t: int(podman("image", "inspect", t, "--format", "{{.Size}}").strip()) for t in tags}
 
 
-def kafka_jars() -> Path:
-    """The jars of the embedded broker of the tests (Maven, the committed pom), fetched once."""
-    from asn_platform.embedded.kafka import cache_dir, ensure_jars
-
-    ensure_jars()
-    return cache_dir()
+def maven_copy(pom: Path, folder: Path, *properties: str) -> Path:
+    """`mvn dependency:copy-dependencies` of a committed pom into a cache folder, once."""
+    marker = folder / ".complete"
+    if not marker.exists():
+        log(f"fetching {pom.parent.name} jars with Maven (first run only)")
+        folder.mkdir(parents=True, exist_ok=True)
+        cmd = ["mvn", "-q", "-f", str(pom), "dependency:copy-dependencies"]
+        subprocess.run([*cmd, *properties, f"-DoutputDirectory={folder}"], check=True)
+        marker.touch()
+    return folder
 
 
 def kafka_build() -> Build:
-    from asn_platform.embedded.kafka import KAFKA_VERSION
+    """The broker's jars are the tests' (embedded Kafka, its committed pom); the CLI tools the
+    compose file calls come from tools-pom.xml at the same version."""
+    from asn_platform.embedded.kafka import KAFKA_VERSION, cache_dir, ensure_jars
 
     folder = HERE / "images" / "kafka"
-    jars = kafka_jars()
+    ensure_jars()
+    broker = cache_dir()
+    tools = maven_copy(
+        folder / "tools-pom.xml",
+        Path.home() / ".cache" / "asn-platform" / f"kafka-tools-{KAFKA_VERSION}",
+        f"-Dkafka.version={KAFKA_VERSION}",
+    )
     return Build(
         f"localhost/asn-kafka:{KAFKA_VERSION}",
         folder / "Containerfile",
         folder,
-        [folder, jars],
+        [folder, broker, tools],
         base=DEBIAN,
-        extra_context={"libs": jars},
+        extra_context={"libs": broker, "libs-tools": tools},
+    )
+
+
+KEYCLOAK_POM = HERE / "images" / "keycloak" / "pom.xml"
+
+
+def keycloak_version() -> str:
+    text = KEYCLOAK_POM.read_text()
+    return text.split("<keycloak.version>")[1].split("</keycloak.version>")[0].strip()
+
+
+def keycloak_dist() -> Path:
+    """The Keycloak distribution from Maven Central (the committed pom), fetched once into a
+    cache outside the repository."""
+    folder = Path.home() / ".cache" / "asn-platform" / f"keycloak-{keycloak_version()}"
+    return maven_copy(KEYCLOAK_POM, folder, "-DexcludeTransitive=true")
+
+
+def keycloak_build() -> Build:
+    folder = HERE / "images" / "keycloak"
+    dist = keycloak_dist()
+    return Build(
+        f"localhost/asn-keycloak:{keycloak_version()}",
+        folder / "Containerfile",
+        folder,
+        [folder, dist],
+        base=DEBIAN,
+        extra_context={"dist": dist},
     )

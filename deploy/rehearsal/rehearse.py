@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PROJECT = "asn-rehearsal"
 SERVICES = ("surveys", "enrollment", "recommendations")
-INFRA = ("kafka", "postgres")
+INFRA = ("kafka", "postgres", "keycloak")
 
 
 class Failed(Exception):
@@ -48,19 +47,12 @@ class Failed(Exception):
 
 
 def write_env(folder: Path) -> Path:
-    """The operators' .env, as deploy/README.md tells them to make it: fresh random secrets."""
+    """The operators' .env, made the way the README tells them: deploy/make-env.sh."""
     env = folder / ".env"
-    values = {
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(18),
-        "KAFKA_CLUSTER_ID": "".join(
-            secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(22)
-        ),
-        "KAFKA_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-        "KAFKA_SURVEYS_PASSWORD": secrets.token_urlsafe(18),
-        "KAFKA_ENROLLMENT_PASSWORD": secrets.token_urlsafe(18),
-        "KAFKA_RECOMMENDATIONS_PASSWORD": secrets.token_urlsafe(18),
-    }
-    env.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    made = subprocess.run(
+        ["bash", str(ROOT / "deploy/make-env.sh")], capture_output=True, text=True, check=True
+    )
+    env.write_text(made.stdout)
     env.chmod(0o600)
     return env
 
@@ -72,6 +64,7 @@ def build_images(timings: dict[str, float]) -> list[str]:
     for build in images.base_builds():
         built.append(build.ensure()[0])
     built.append(images.kafka_build().ensure()[0])
+    built.append(images.keycloak_build().ensure()[0])
     for service in SERVICES:
         built.append(images.service_build(service).ensure()[0])
     timings["images"] = time.monotonic() - started
@@ -100,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         files = [ROOT / "docker-compose.yml", HERE / "compose.rehearsal.yml"]
         if args.sabotage == "healthcheck":
             files.append(HERE / "sabotage-healthcheck.yml")
-        compose = Compose(PROJECT, files, write_env(Path(tmp)), api.docker_host, ROOT)
+        from asn_platform.embedded.kafka import KAFKA_VERSION
+
+        variables = {
+            "ASN_KAFKA_VERSION": KAFKA_VERSION,
+            "ASN_KEYCLOAK_VERSION": images.keycloak_version(),
+        }
+        compose = Compose(PROJECT, files, write_env(Path(tmp)), api.docker_host, ROOT, variables)
         compose.run("down", "-v", "--remove-orphans", check=False)  # a previous run's leftovers
         scenario = Scenario(compose, timings)
         ok = False
