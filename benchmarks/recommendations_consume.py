@@ -305,7 +305,7 @@ async def raw_consume(bootstrap: str, total: int, *, validate: bool, progress: P
     await consumer.start()
     task = progress.add_task("raw+decode" if validate else "raw", total=total)
     try:
-        await consumer.topics()
+        await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(t, p)
             for t in INPUT_TOPICS
@@ -360,7 +360,7 @@ async def gap_latency(bootstrap: str, args: argparse.Namespace, progress: Progre
     await consumer.start()
     latencies: list[float] = []
     try:
-        await consumer.topics()
+        await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(topics.PROGRAMME_SCHEDULED, p)
             for p in sorted(consumer.partitions_for_topic(topics.PROGRAMME_SCHEDULED) or ())

@@ -14,7 +14,7 @@ create asn.enrollment.training-completed.v1 6
 create asn.recommendations.programme-scheduled.v1 3
 create asn.recommendations.recommendation-issued.v1 6
 create asn.recommendations.nudge-requested.v1 3
-create asn.rpc.recommendations.request.v1 3
+create asn-internal.rpc.recommendations.request.v1 3
 for t in $("$KT" --bootstrap-server "$BOOTSTRAP" --list | grep '^asn\.' | grep -v '\.dlq$' | grep -v '^asn\.rpc\.reply\.'); do
   create "$t.dlq" 1
 done

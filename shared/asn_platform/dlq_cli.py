@@ -95,7 +95,11 @@ async def _run(args: argparse.Namespace, settings: PlatformSettings, console: Co
     bootstrap = args.bootstrap or settings.kafka_bootstrap_servers
     if args.command == "list":
         letters = await read_dead_letters(
-            bootstrap, args.topic, limit=args.limit, from_offset=args.from_offset
+            bootstrap,
+            args.topic,
+            limit=args.limit,
+            from_offset=args.from_offset,
+            settings=settings,
         )
         if args.json:
             for letter in letters:
@@ -105,7 +109,7 @@ async def _run(args: argparse.Namespace, settings: PlatformSettings, console: Co
         return 0
     if args.command == "show":
         letter = await fetch_dead_letter(
-            bootstrap, args.topic, offset=args.offset, partition=args.partition
+            bootstrap, args.topic, offset=args.offset, partition=args.partition, settings=settings
         )
         print(json.dumps(_as_json(letter, with_body=True), indent=2, ensure_ascii=False))
         return 0

@@ -78,6 +78,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from asn_platform.contracts.base import Event
 from asn_platform.envelope import DEFAULT_MAX_MESSAGE_BYTES, H_ID, KafkaRecord, encode
+from asn_platform.kafka import client_options
 from asn_platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -345,6 +346,7 @@ class OutboxRelay:
                 max_request_size=self.settings.kafka_max_message_bytes,
                 request_timeout_ms=self.request_timeout_ms,
                 retry_backoff_ms=100,
+                **client_options(self.settings),
             )
             try:
                 await producer.start()
