@@ -4,6 +4,7 @@ databases (fresh per run)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,17 +14,24 @@ from asn_platform.testing import (
     DatabaseFactory,
     TestBroker,
     test_broker,
-    test_broker_kind,
+    session_broker_kind,
     test_postgres_server,
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if session_broker_kind() == "tansu":
+        # launchers started by e2e tests use Tansu too; it has no idempotent producer
+        os.environ.setdefault("ASN_EMBEDDED_BROKER", "tansu")
+        os.environ["ASN_KAFKA_IDEMPOTENCE"] = "false"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"broker: {test_broker_kind()} (ASN_TEST_BROKER=kafka|tansu)"
+    return f"broker: {session_broker_kind()} (ASN_TEST_BROKER=kafka|tansu)"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if test_broker_kind() != "tansu":
+    if session_broker_kind() != "tansu":
         return
     skip = pytest.mark.skip(reason="needs Apache Kafka (this run is on Tansu)")
     for item in items:

@@ -32,8 +32,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from asn_platform.logmask import mask_nips
 from asn_platform.kafka import client_options
+from asn_platform.logmask import mask_nips
 from asn_platform.settings import PlatformSettings
 from asn_platform.topics import dead_letter_topic
 

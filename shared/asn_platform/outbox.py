@@ -484,7 +484,15 @@ class OutboxRelay:
             futures.append(
                 await producer.send(r["topic"], value=r["value"], key=r["key"], headers=headers)
             )
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        # An idempotent producer retries a batch while the broker is away instead of expiring
+        # it; bound the wait so an outage is noticed (recorded, producer rebuilt, retried).
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True),
+                max(5.0, 2 * self.request_timeout_ms / 1000),
+            )
+        except TimeoutError:
+            raise TimeoutError("no acknowledgement from the broker in time") from None
         for result in results:
             if isinstance(result, BaseException):
                 raise result

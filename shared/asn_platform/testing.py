@@ -14,6 +14,7 @@ find their PostgreSQL server the same way (asn_platform.benchmarking).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import secrets
@@ -30,8 +31,8 @@ import asyncpg
 import httpx
 
 from asn_platform.db import with_database
-from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.kafka import EmbeddedKafka, java_binary
+from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.service import ServiceContext, ServiceDefinition, create_app
 
@@ -48,7 +49,7 @@ class TestBroker:
     tansu: TansuBroker | None = None
 
 
-def test_broker_kind() -> str:
+def session_broker_kind() -> str:
     wanted = os.environ.get("ASN_TEST_BROKER", "").strip().lower()
     if wanted in ("kafka", "tansu"):
         return wanted
@@ -69,7 +70,7 @@ def test_broker() -> Iterator[TestBroker]:
     if external:
         yield TestBroker("external", external)
         return
-    if test_broker_kind() == "tansu":
+    if session_broker_kind() == "tansu":
         # Tansu has no idempotent producer: every settings object of this session turns it off.
         os.environ["ASN_KAFKA_IDEMPOTENCE"] = "false"
         log = Path(tempfile.gettempdir()) / f"asn-test-tansu-{os.getpid()}.log"
@@ -82,6 +83,21 @@ def test_broker() -> Iterator[TestBroker]:
     finally:
         kafka.stop()
         shutil.rmtree(kafka.data_dir, ignore_errors=True)
+
+
+def launcher_client_options(data_dir: Path) -> dict[str, Any]:
+    """aiokafka options of the admin principal of an `asn-platform run --data-dir data_dir`
+    on the embedded Kafka (nothing on Tansu, which has no SASL)."""
+    secret = data_dir / "kafka" / "admin.json"
+    if not secret.exists():
+        return {}
+    admin = json.loads(secret.read_text())
+    return {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": admin["user"],
+        "sasl_plain_password": admin["password"],
+    }
 
 
 @contextmanager
