@@ -13,8 +13,8 @@ from asn_platform.kafka import ensure_topics
 from asn_platform.testing import (
     DatabaseFactory,
     TestBroker,
-    test_broker,
     session_broker_kind,
+    test_broker,
     test_postgres_server,
 )
 

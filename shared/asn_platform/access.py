@@ -357,3 +357,25 @@ def ensure_topics_sync(admin: Any, specs: Iterable[t.TopicSpec] | None = None) -
             if "TOPIC_ALREADY_EXISTS" not in str(err):
                 raise
     return [s.name for s in missing]
+
+
+def wait_for_login(
+    admin_conf: Mapping[str, str], user: str, password: str, timeout_s: float = 20.0
+) -> None:
+    """A new SCRAM credential reaches the broker through the metadata log a moment after the
+    controller accepts it: wait until `user` can log in."""
+    import time
+
+    from confluent_kafka.admin import AdminClient
+
+    conf = {**admin_conf, "sasl.username": user, "sasl.password": password, "log_level": 0}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        client = AdminClient(conf)
+        try:
+            client.list_topics(timeout=2)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

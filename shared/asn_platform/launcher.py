@@ -169,6 +169,10 @@ class Platform:
         admin = access.admin_client(self.kafka.admin_config())
         access.ensure_topics_sync(admin)
         access.ensure_service_access(admin, self.service_passwords)
+        for service, password in self.service_passwords.items():
+            access.wait_for_login(
+                self.kafka.admin_config(), access.service_principal(service), password
+            )
         (kafka_dir / "bootstrap").write_text(self.bootstrap)
 
     def kafka_env_for(self, service: str) -> dict[str, str]:

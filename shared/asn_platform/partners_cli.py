@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         password = access.new_password()
         access.upsert_user(admin, principal, password)
         access.create_rules(admin, principal, access.partner_rules(name, topics))
+        access.wait_for_login(conf, principal, password)
         print(connection_text(bootstrap, _protocol(conf), name, password, sorted(topics)))
         return 0
     if name not in partners(admin):
@@ -155,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "rotate":
         password = access.new_password()
         access.upsert_user(admin, principal, password)
+        access.wait_for_login(conf, principal, password)
         print(
             connection_text(bootstrap, _protocol(conf), name, password, partner_topics(admin, name))
         )

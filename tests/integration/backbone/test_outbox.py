@@ -14,7 +14,7 @@ from asn_platform.embedded.processes import free_port
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.settings import PlatformSettings
-from asn_platform.testing import start_kafka, session_broker_kind
+from asn_platform.testing import session_broker_kind, start_kafka
 from asn_platform.topics import TopicSpec
 
 from .conftest import Db, read_all, survey, wait_for

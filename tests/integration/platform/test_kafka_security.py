@@ -39,10 +39,12 @@ def admin(kafka: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def service_passwords(admin: Any) -> dict[str, str]:
+def service_passwords(admin: Any, kafka: Any) -> dict[str, str]:
     passwords = {s.service: access.new_password() for s in access.SERVICE_ACCESS}
     access.ensure_service_access(admin, passwords)
     access.ensure_service_access(admin, passwords)  # idempotent
+    for service, password in passwords.items():
+        access.wait_for_login(kafka.admin_config(), access.service_principal(service), password)
     return passwords
 
 
@@ -138,6 +140,7 @@ async def test_a_partner_reads_granted_topics_only(
     password = access.new_password()
     access.upsert_user(admin, principal, password)
     access.create_rules(admin, principal, access.partner_rules(name, access.PUBLIC_TOPICS))
+    access.wait_for_login(kafka.admin_config(), principal, password)
     creds = sasl(principal, password)
     group = f"{access.partner_group_prefix(name)}dashboard"
     assert await consume(kafka.bootstrap, creds, topics.SURVEY_SUBMITTED, group)
