@@ -259,13 +259,15 @@ def create_rules(admin: Any, principal: str, rules: Iterable[Rule]) -> None:
 
 
 def principal_rules(admin: Any, principal: str) -> list[Rule]:
+    from confluent_kafka.admin import AclBindingFilter as _Filter
     from confluent_kafka.admin import (
-        AclBindingFilter,
         AclOperation,
         AclPermissionType,
         ResourcePatternType,
         ResourceType,
     )
+
+    AclBindingFilter: Any = _Filter  # its stubs forbid None, which librdkafka reads as "any"
 
     flt = AclBindingFilter(
         ResourceType.ANY,
@@ -284,13 +286,15 @@ def principal_rules(admin: Any, principal: str) -> list[Rule]:
 
 def delete_rules(admin: Any, principal: str, rules: Iterable[Rule] | None = None) -> None:
     """Delete the given rules of `principal`, or all its rules when `rules` is None."""
+    from confluent_kafka.admin import AclBindingFilter as _Filter
     from confluent_kafka.admin import (
-        AclBindingFilter,
         AclOperation,
         AclPermissionType,
         ResourcePatternType,
         ResourceType,
     )
+
+    AclBindingFilter: Any = _Filter  # its stubs forbid None, which librdkafka reads as "any"
 
     if rules is None:
         filters = [
@@ -368,7 +372,12 @@ def wait_for_login(
 
     from confluent_kafka.admin import AdminClient
 
-    conf = {**admin_conf, "sasl.username": user, "sasl.password": password, "log_level": 0}
+    conf: dict[str, Any] = {
+        **admin_conf,
+        "sasl.username": user,
+        "sasl.password": password,
+        "log_level": 0,
+    }
     deadline = time.monotonic() + timeout_s
     while True:
         client = AdminClient(conf)
