@@ -388,3 +388,18 @@ def wait_for_login(
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def dev_admin_login(data_dir: Any) -> tuple[str, str, str] | None:
+    """(bootstrap, user, password) of the admin of the embedded Kafka that `./dev run` keeps in
+    ``<data_dir>/kafka`` (files of mode 0600), or None when there is none."""
+    import json
+    from pathlib import Path
+
+    kafka_dir = Path(data_dir) / "kafka"
+    try:
+        admin = json.loads((kafka_dir / "admin.json").read_text())
+        bootstrap = (kafka_dir / "bootstrap").read_text().strip()
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return bootstrap, str(admin["user"]), str(admin["password"])

@@ -116,9 +116,14 @@ class Platform:
             self.broker = TansuBroker(port=self.kafka_port, log_path=self.data_dir / "tansu.log")
             self.broker.start()
             self.bootstrap = self.broker.bootstrap
+            why = (
+                "ASN_EMBEDDED_BROKER=tansu"
+                if os.environ.get("ASN_EMBEDDED_BROKER")
+                else ("no Java 17+ with Maven or cached jars")
+            )
             console.print(
-                f"[yellow]Kafka: embedded Tansu at [bold]{self.bootstrap}[/] (no Java 17+): it "
-                "keeps nothing across a restart and has no SASL or ACLs[/]"
+                f"[yellow]warning: Kafka: embedded Tansu at [bold]{self.bootstrap}[/] ({why}): "
+                "it keeps nothing across a restart and has no SASL or ACLs[/]"
             )
         external_db = os.environ.get("DATABASE_URL") or os.environ.get("ASN_DATABASE_URL")
         if external_db:
@@ -286,7 +291,7 @@ def choose_embedded_broker() -> str:
         raise SystemExit(
             f"configuration error: ASN_EMBEDDED_BROKER must be kafka or tansu, not {wanted!r}"
         )
-    return "kafka" if embedded_kafka.java_binary() else "tansu"
+    return "kafka" if embedded_kafka.available() else "tansu"
 
 
 class _Stop(Exception):

@@ -19,7 +19,6 @@ files `./dev run` keeps in ``<data-dir>/kafka`` (the embedded development broker
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -46,22 +45,20 @@ def admin_target(data_dir: Path) -> tuple[dict[str, str], str]:
     if os.environ.get("ASN_KAFKA_SASL_USERNAME"):
         settings = load_settings(PlatformSettings)
         return access.admin_config_from(settings), settings.kafka_bootstrap_servers
-    kafka_dir = data_dir / "kafka"
-    try:
-        admin = json.loads((kafka_dir / "admin.json").read_text())
-        bootstrap = (kafka_dir / "bootstrap").read_text().strip()
-    except FileNotFoundError:
+    dev = access.dev_admin_login(data_dir)
+    if dev is None:
         fail(
-            f"no admin login: set ASN_KAFKA_BOOTSTRAP_SERVERS, ASN_KAFKA_SECURITY_PROTOCOL, "
-            f"ASN_KAFKA_SASL_USERNAME/PASSWORD, or run `./dev run` (it keeps {kafka_dir})"
+            "no admin login: set ASN_KAFKA_BOOTSTRAP_SERVERS, ASN_KAFKA_SECURITY_PROTOCOL, "
+            f"ASN_KAFKA_SASL_USERNAME/PASSWORD, or run `./dev run` (it keeps {data_dir / 'kafka'})"
         )
+    bootstrap, user, password = dev
     return (
         {
             "bootstrap.servers": bootstrap,
             "security.protocol": "SASL_PLAINTEXT",
             "sasl.mechanism": access.SCRAM_MECHANISM,
-            "sasl.username": admin["user"],
-            "sasl.password": admin["password"],
+            "sasl.username": user,
+            "sasl.password": password,
         },
         bootstrap,
     )

@@ -31,7 +31,8 @@ import asyncpg
 import httpx
 
 from asn_platform.db import with_database
-from asn_platform.embedded.kafka import EmbeddedKafka, java_binary
+from asn_platform.embedded.kafka import EmbeddedKafka
+from asn_platform.embedded.kafka import available as kafka_available
 from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.service import ServiceContext, ServiceDefinition, create_app
@@ -55,7 +56,7 @@ def session_broker_kind() -> str:
         return wanted
     if wanted:
         raise RuntimeError(f"ASN_TEST_BROKER must be kafka or tansu, not {wanted!r}")
-    return "kafka" if java_binary() else "tansu"
+    return "kafka" if kafka_available() else "tansu"
 
 
 def start_kafka(data_dir: Path | None = None, **kwargs: Any) -> EmbeddedKafka:

@@ -19,6 +19,7 @@ listener whose anonymous principal is a super user, for test code that plays the
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import os
@@ -46,6 +47,7 @@ def cache_dir() -> Path:
     return Path(base) / "asn-platform" / f"kafka-{KAFKA_VERSION}"
 
 
+@functools.cache
 def java_binary() -> str | None:
     """`java` on PATH (or JAVA_HOME) if it is version 17 or newer, else None."""
     home = os.environ.get("JAVA_HOME")
@@ -77,6 +79,11 @@ def java_binary() -> str | None:
 
 def jars_ready() -> bool:
     return (cache_dir() / ".complete").exists()
+
+
+def available() -> bool:
+    """Java 17+, and the jars cached or Maven to fetch them."""
+    return java_binary() is not None and (jars_ready() or shutil.which("mvn") is not None)
 
 
 def ensure_jars(quiet: bool = True) -> Path:
