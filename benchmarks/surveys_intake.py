@@ -3,7 +3,7 @@
     python benchmarks/surveys_intake.py [--rate 100] [--seconds 8] [--responses 1000000]
 
 What it does, all on loopback and bounded in time:
-1. Starts its own embedded Kafka broker (Tansu) and uses PostgreSQL from DATABASE_URL (or an
+1. Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and uses PostgreSQL from DATABASE_URL (or an
    embedded server), then runs ONE surveys service process (uvicorn, rate limit off) on a
    fresh database.
 2. Baseline: the same process answering GET /health - maximum rate (closed loop, C connections)
@@ -43,6 +43,8 @@ from rich.table import Table
 
 from asn_platform.benchmarking import (
     HOST,
+    add_broker_argument,
+    bench_broker,
     drop_database,
     percentile,
     postgres_server,
@@ -52,7 +54,6 @@ from asn_platform.benchmarking import (
 )
 from asn_platform.db import with_database
 from asn_platform.embedded.processes import free_port
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.tangsel import UNITS
 from asn_platform.timezone import JAKARTA
@@ -487,7 +488,7 @@ async def main_async(args: argparse.Namespace) -> None:
         "load generator, service and PostgreSQL share them"
     )
     with (
-        TansuBroker(log_path=Path(tempfile.gettempdir()) / "asn-bench-tansu.log") as broker,
+        bench_broker(args.broker) as broker,
         postgres_server(("DATABASE_URL", "ASN_DATABASE_URL")) as (server_url, _source),
     ):
         await ensure_topics(broker.bootstrap)
@@ -667,6 +668,7 @@ async def _consistency(dsn: str, year: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_broker_argument(parser)
     parser.add_argument("--rate", type=float, default=100.0, help="fixed offered load, req/s")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
     parser.add_argument("--concurrency", type=int, default=32, help="max-rate connections")

@@ -118,7 +118,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         ctx._pool = await create_pool(ctx.database_dsn, settings.db_pool_min, settings.db_pool_max)
         relay = None
         try:
-            await ensure_topics(settings.kafka_bootstrap_servers)
+            await ensure_topics(settings.kafka_bootstrap_servers, settings=settings)
             if definition.on_start:
                 await definition.on_start(ctx)
             await start_broker(broker)

@@ -32,9 +32,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
 from asn_platform.launcher import DEV_KIOSK_TOKEN
-from asn_platform.testing import service_base_port
+from asn_platform.testing import launcher_client_options, service_base_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.tansu_smoke]
 
 THRESHOLD = 76.61
 U7_COMPETENCIES = {"manajerial.pelayanan_publik", "manajerial.komunikasi", "manajerial.integritas"}
@@ -46,6 +46,11 @@ class Platform:
     bootstrap: str
     proc: subprocess.Popen[bytes]
     log_dir: Path
+
+    @property
+    def client(self) -> dict[str, Any]:
+        """Admin credentials for the test's own clients (Kafka under the launcher has SASL)."""
+        return launcher_client_options(self.log_dir)
 
     def api(self, **options: Any) -> demo.Api:
         options.setdefault("kiosk_token", DEV_KIOSK_TOKEN)
@@ -254,16 +259,16 @@ def _completion_to_impact(api: demo.Api, s: Scheduled) -> None:
 # --- redelivery ---------------------------------------------------------------------------------
 
 
-def _records(bootstrap: str, topic: str) -> list[Any]:
+def _records(bootstrap: str, topic: str, client: dict[str, Any]) -> list[Any]:
     async def read() -> list[Any]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client)
         await consumer.start()
         try:
             partitions = [
                 TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
             ]
             if not partitions:
-                await consumer.force_metadata_update()
+                await consumer._client.force_metadata_update()
                 partitions = [
                     TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
                 ]
@@ -285,13 +290,13 @@ def _records(bootstrap: str, topic: str) -> list[Any]:
     return asyncio.run(read())
 
 
-def _redeliver(bootstrap: str, record: Any, new_id: bool) -> None:
+def _redeliver(bootstrap: str, record: Any, new_id: bool, client: dict[str, Any]) -> None:
     headers = [
         (k, str(uuid.uuid4()).encode() if new_id and k == "ce_id" else v) for k, v in record.headers
     ]
 
     async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client)
         await producer.start()
         try:
             await producer.send_and_wait(
@@ -349,14 +354,14 @@ def test_the_same_gap_and_decision_delivered_again_schedule_nothing_more(
 
         gap_records = [
             r
-            for r in _records(platform.bootstrap, topics.SERVICE_GAP_DETECTED)
+            for r in _records(platform.bootstrap, topics.SERVICE_GAP_DETECTED, platform.client)
             if json.loads(r.value)["unit_id"] == demo.FAILING_UNIT
             and json.loads(r.value)["element"] == demo.FAILING_ELEMENT
             and json.loads(r.value)["status"] == "opened"
         ]
         scheduled_records = [
             r
-            for r in _records(platform.bootstrap, topics.PROGRAMME_SCHEDULED)
+            for r in _records(platform.bootstrap, topics.PROGRAMME_SCHEDULED, platform.client)
             if json.loads(r.value)["scheduled_programme_id"] == sp_id
         ]
         assert len(gap_records) == 1 and len(scheduled_records) == 1
@@ -368,8 +373,8 @@ def test_the_same_gap_and_decision_delivered_again_schedule_nothing_more(
         # recommendations decides each gap key once. Likewise the programme decision at
         # enrollment: unique scheduled programme id and idempotency key.
         for new_id in (False, True):
-            _redeliver(platform.bootstrap, gap_records[0], new_id)
-            _redeliver(platform.bootstrap, scheduled_records[0], new_id)
+            _redeliver(platform.bootstrap, gap_records[0], new_id, platform.client)
+            _redeliver(platform.bootstrap, scheduled_records[0], new_id, platform.client)
         _wait_handled(rec_url, topics.SERVICE_GAP_DETECTED, gaps_seen + 2)
         _wait_handled(enr_url, topics.PROGRAMME_SCHEDULED, decisions_seen + 2)
         time.sleep(0.5)  # anything a redelivery published would have travelled by now

@@ -57,6 +57,7 @@ def consumer_on(
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+@pytest.mark.tansu_smoke
 async def test_the_same_event_delivered_three_times_changes_state_once(
     db: Db, settings: PlatformSettings, new_topic: Callable, batch: bool
 ):
@@ -79,6 +80,7 @@ async def test_the_same_event_delivered_three_times_changes_state_once(
     assert await db.val("SELECT count(*) FROM inbox") == 2
 
 
+@pytest.mark.tansu_smoke
 async def test_offsets_are_committed_only_after_the_transaction_commits(
     db: Db, settings: PlatformSettings, new_topic: Callable
 ):
