@@ -3,7 +3,7 @@
 See docs/security.md for the role-by-route table and how to point the platform at Keycloak.
 """
 
-from asn_platform.auth.access import allow, principal_of, public
+from asn_platform.auth.access import allow, any_role, principal_of, public
 from asn_platform.auth.principal import Principal, Role
 
-__all__ = ["Principal", "Role", "allow", "principal_of", "public"]
+__all__ = ["Principal", "Role", "allow", "any_role", "principal_of", "public"]

@@ -50,6 +50,7 @@ current_request: contextvars.ContextVar[Request | None] = contextvars.ContextVar
 @dataclass(frozen=True)
 class Access:
     public: bool = False
+    any_role: bool = False
     roles: frozenset[str] = frozenset()
     unit_param: str | None = None
     unit_lookup: Lookup | None = None
@@ -59,6 +60,8 @@ class Access:
     def describe(self) -> str:
         if self.public:
             return "public"
+        if self.any_role:
+            return "any role"
         parts = []
         for role in sorted(self.roles):
             if role == Role.UNIT_OPERATOR and (self.unit_param or self.unit_lookup):
@@ -84,7 +87,13 @@ def allow(
         raise ValueError("unit-operator needs unit_param or unit_lookup (its scope)")
     if Role.ASN in names and not (nip_param or nip_lookup):
         raise ValueError("asn needs nip_param or nip_lookup (its scope)")
-    access = Access(False, names, unit_param, unit_lookup, nip_param, nip_lookup)
+    access = Access(
+        roles=names,
+        unit_param=unit_param,
+        unit_lookup=unit_lookup,
+        nip_param=nip_param,
+        nip_lookup=nip_lookup,
+    )
 
     def mark(fn: F) -> F:
         setattr(fn, ACCESS_ATTR, access)
@@ -96,6 +105,13 @@ def allow(
 def public(fn: F) -> F:
     """Declare the decorated endpoint open to anyone, without a token."""
     setattr(fn, ACCESS_ATTR, Access(public=True))
+    return fn
+
+
+def any_role(fn: F) -> F:
+    """Declare the decorated endpoint open to every caller with a platform role (a valid token
+    without one is refused); for data that is no secret, such as the questionnaire."""
+    setattr(fn, ACCESS_ATTR, Access(any_role=True))
     return fn
 
 
@@ -221,6 +237,8 @@ def make_guard(verifier: TokenVerifier) -> Callable[[Request], Awaitable[None]]:
         request.state.principal = principal
         if access is None:
             raise forbidden()  # deny by default: the route declared nobody
+        if access.any_role and principal.roles:
+            return
         write = request.method.upper() not in READ_METHODS
         unscoped = {
             r
