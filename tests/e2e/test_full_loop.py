@@ -7,7 +7,8 @@ nudge; the same gap and the same programme decision delivered again change nothi
 are the demo's own functions (asn_platform.demo), and `asn-demo` itself must exit 0.
 
 One platform per module (starting it is most of the time). The surveys rate limit stays on: the
-demo submits with the kiosk token `asn-platform run` registers, as a real kiosk would.
+demo gets its tokens from the development OpenID provider the launcher starts (client
+credentials), and submits as a kiosk client, as a real kiosk would.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
-from asn_platform.launcher import DEV_KIOSK_TOKEN
 from asn_platform.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,6 @@ class Platform:
     log_dir: Path
 
     def api(self, **options: Any) -> demo.Api:
-        options.setdefault("kiosk_token", DEV_KIOSK_TOKEN)
         return demo.Api(self.urls, wait_timeout_s=30.0, poll_interval_s=0.2, **options)
 
     def logs(self) -> str:
@@ -384,7 +383,8 @@ def test_asn_demo_runs_against_the_platform(platform: Platform, scheduled: Sched
     urls = platform.urls
     result = subprocess.run(
         [*command, "--surveys-url", urls.surveys, "--enrollment-url", urls.enrollment,
-         "--recommendations-url", urls.recommendations, "--timeout", "30"],
+         "--recommendations-url", urls.recommendations, "--issuer", urls.issuer,
+         "--timeout", "30"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "120"},
     )  # fmt: skip
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"

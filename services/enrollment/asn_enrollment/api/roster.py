@@ -168,7 +168,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         )
 
     @api.get("/{nip}", summary="Profil ASN / one civil servant")
-    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, Role.ASN, unit_lookup=unit_of_nip, nip_param="nip")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
     async def get_asn(nip: str) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
@@ -197,7 +204,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return store.servant_json(row)
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
-    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, Role.ASN, unit_lookup=unit_of_nip, nip_param="nip")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
     async def person_enrollments(nip: str) -> list[dict[str, Any]]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
