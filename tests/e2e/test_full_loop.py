@@ -32,6 +32,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
+from asn_platform.devkit_oidc import token_for
 from asn_platform.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
@@ -102,6 +103,8 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     running = Platform(demo.Urls.on_base_port(base), f"127.0.0.1:{kafka_port}", proc, data_dir)
     try:
         _wait_ready(running.urls, proc)
+        token = token_for(running.urls.issuer, "metrics")
+        _METRICS_HEADERS["Authorization"] = f"Bearer {token}"
         yield running
     finally:
         proc.send_signal(signal.SIGINT)
@@ -303,9 +306,12 @@ def _redeliver(bootstrap: str, record: Any, new_id: bool) -> None:
     asyncio.run(send())
 
 
+_METRICS_HEADERS: dict[str, str] = {}  # a Prometheus client's token (role metrics)
+
+
 def _handled(url: str, topic: str) -> int:
     """Messages of a topic a service's consumer finished (FastStream metrics, any status)."""
-    text = httpx.get(f"{url}/metrics", timeout=5).text
+    text = httpx.get(f"{url}/metrics", timeout=5, headers=_METRICS_HEADERS).text
     pattern = re.compile(
         r'^faststream_received_processed_messages_total\{[^}]*handler="'
         + re.escape(topic)
@@ -392,3 +398,40 @@ def test_asn_demo_runs_against_the_platform(platform: Platform, scheduled: Sched
     for expected in ("Langkah 10/10", "PLP-PRIMA", "Belum ada data", "Selesai"):
         assert expected in out, out[-4000:]
     assert "sudah tercatat pada run sebelumnya" in out  # answers not counted twice
+
+
+def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows_the_demo(
+    platform: Platform, scheduled: Scheduled
+) -> None:
+    """Over real HTTP: every non-public route of every service refuses an anonymous caller;
+    the audit trails name the demo's client and the kiosk as the actors of their changes."""
+    public = {"/health", "/ready", "/asyncapi.json"}
+    for service in demo.SERVICES:
+        url = platform.urls.of(service)
+        spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
+        for path, item in spec["paths"].items():
+            if path in public or path.startswith("/s"):
+                continue
+            for method in item:
+                concrete = re.sub(r"{[^}]+}", "x", path)
+                r = httpx.request(method.upper(), f"{url}{concrete}", timeout=10)
+                assert r.status_code == 401, (service, method, path, r.status_code)
+    auditor = {"Authorization": f"Bearer {token_for(platform.urls.issuer, 'auditor')}"}
+    trail = httpx.get(
+        f"{platform.urls.enrollment}/api/v1/audit",
+        params={"limit": 1000},
+        headers=auditor,
+        timeout=10,
+    ).json()["items"]
+    changes = [e for e in trail if e["outcome"] == "ok"]
+    assert changes, trail[:3]
+    assert {e["username"] for e in changes} >= {"service-account-asn-demo"}
+    assert any(e["route"] == "/api/v1/enrollments/{enrollment_id}/transitions" for e in changes)
+    assert all(e["at"].endswith("+07:00") for e in trail)
+    intake = httpx.get(
+        f"{platform.urls.surveys}/api/v1/audit",
+        params={"route": "/api/v1/responses", "limit": 5},
+        headers=auditor,
+        timeout=10,
+    ).json()["items"]
+    assert intake and intake[0]["client_id"] == "asn-kiosk" and intake[0]["roles"] == ["kiosk"]

@@ -121,11 +121,25 @@ def access_of(route: Any) -> Access | None:
     return found if isinstance(found, Access) else None
 
 
+def api_routes(routes: list[Any], prefix: str = "") -> list[tuple[str, APIRoute]]:
+    """Every API route with its full path, through included routers (FastAPI keeps an
+    included router as one entry of app.routes)."""
+    found: list[tuple[str, APIRoute]] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append((prefix + route.path, route))
+        elif hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            inner = prefix + str(getattr(context, "prefix", "") or "")
+            found.extend(api_routes(list(route.original_router.routes), inner))
+    return found
+
+
 def undeclared_routes(routes: list[Any]) -> list[str]:
     return [
-        f"{','.join(sorted(r.methods or ()))} {r.path}"
-        for r in routes
-        if isinstance(r, APIRoute) and access_of(r) is None
+        f"{','.join(sorted(r.methods or ()))} {path}"
+        for path, r in api_routes(routes)
+        if access_of(r) is None
     ]
 
 
