@@ -78,7 +78,7 @@ async def clients(identity: DevIdentity) -> AsyncIterator[dict[str, tuple[Any, h
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
         out[name] = (app, client)
     yield out
-    for _app_, client in out.values():
+    for _, client in out.values():
         await client.aclose()
 
 
@@ -131,7 +131,7 @@ async def test_anonymous_gets_401_and_a_token_without_a_role_gets_403_on_every_r
 async def test_metrics_needs_the_metrics_role_and_docs_stay_open(
     clients: dict[str, tuple[Any, httpx.AsyncClient]], identity: DevIdentity
 ) -> None:
-    _app_, client = clients["enrollment"]
+    client = clients["enrollment"][1]
     assert (await client.get("/metrics")).status_code == 401
     assert (await client.get("/metrics", headers=identity.headers("asn"))).status_code == 403
     ok = await client.get("/metrics", headers=identity.headers("metrics"))
