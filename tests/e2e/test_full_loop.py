@@ -430,7 +430,7 @@ def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows
     assert all(e["at"].endswith("+07:00") for e in trail)
     intake = httpx.get(
         f"{platform.urls.surveys}/api/v1/audit",
-        params={"route": "/api/v1/responses", "limit": 5},
+        params={"route": "/api/v1/responses", "outcome": "ok", "limit": 5},
         headers=auditor,
         timeout=10,
     ).json()["items"]
