@@ -79,7 +79,12 @@ def _tansu(launcher: psutil.Process) -> psutil.Process:
 
 
 def _service_pids(launcher: psutil.Process) -> set[int]:
-    return {p.pid for p in launcher.children() if "python" in p.name()}
+    """The three services (python children other than the development identity provider)."""
+    return {
+        p.pid
+        for p in launcher.children()
+        if "python" in p.name() and "asn_platform.devkit_oidc" not in " ".join(p.cmdline())
+    }
 
 
 def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url, db_factory):
