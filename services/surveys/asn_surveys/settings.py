@@ -49,6 +49,16 @@ class Settings(PlatformSettings):
         default=False,
         description="Take the client IP from X-Forwarded-For (only behind a trusted proxy).",
     )
+    personal_data_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Citizens' comments and exact ages are anonymised after this many days "
+        "(UU 27/2022); counts and IKM do not change.",
+    )
+    retention_interval_s: float = Field(
+        default=3600.0, ge=1, description="How often the retention job runs (seconds)."
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body.")
     seed_units: bool = Field(default=True, description="Insert the Tangerang Selatan units.")
 
