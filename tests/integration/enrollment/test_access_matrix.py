@@ -149,3 +149,20 @@ async def test_a_civil_servant_accepts_or_declines_only_their_own_invitation(
                 await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def test_a_civil_servant_downloads_their_own_data_and_nobody_elses(
+    client: httpx.AsyncClient, identity: DevIdentity
+) -> None:
+    ayu = identity.headers(None, "ayu.hidayati")
+    r = await client.get(f"/api/v1/asn/{AYU}/export", headers=ayu)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"].startswith("attachment")
+    data = r.json()
+    assert data["profile"]["nip"] == AYU
+    assert {"enrollments", "jp", "recommendations", "exported_at"} <= set(data)
+    assert all("year" in y for y in data["jp"])
+    assert (await client.get(f"/api/v1/asn/{IKA}/export", headers=ayu)).status_code == 403
+    operator = identity.headers("unit-operator")
+    assert (await client.get(f"/api/v1/asn/{AYU}/export", headers=operator)).status_code == 403
+    assert (await client.get(f"/api/v1/asn/{AYU}/export")).status_code == 200  # admin
