@@ -135,6 +135,17 @@ def api_routes(routes: list[Any], prefix: str = "") -> list[tuple[str, APIRoute]
     return found
 
 
+def access_table(routes: list[Any]) -> list[str]:
+    """Markdown rows `| METHOD | path | who |` of every API route (docs/security.md)."""
+    rows = []
+    for path, route in api_routes(routes):
+        access = access_of(route)
+        who = access.describe() if access else "nobody (undeclared)"
+        for method in sorted(route.methods or ()):
+            rows.append(f"| {method} | `{path}` | {who} |")
+    return rows
+
+
 def undeclared_routes(routes: list[Any]) -> list[str]:
     return [
         f"{','.join(sorted(r.methods or ()))} {path}"
