@@ -43,6 +43,7 @@ from rich.table import Table
 
 from asn_platform.benchmarking import (
     HOST,
+    bench_headers,
     drop_database,
     percentile,
     postgres_server,
@@ -66,6 +67,8 @@ IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
 
 # --- a lean HTTP/1.1 keep-alive client (httpx would cost more CPU than the server) -------------
 class HttpConn:
+    authorization = ""  # "Bearer <admin token>", set once the service is up (rate limit off)
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self.used = time.monotonic()
@@ -78,6 +81,7 @@ class HttpConn:
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {self.authorization}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -508,6 +512,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
                     await wait_ready(client, proc, log_path, timeout_s=60)
                 server = psutil.Process(proc.pid)
+                HttpConn.authorization = bench_headers("admin")["Authorization"]
                 await run_phases(args, port, dsn, server)
         finally:
             await drop_database(server_url, database)

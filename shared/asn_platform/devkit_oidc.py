@@ -425,10 +425,13 @@ def token_for(issuer: str, role: str | None = None, user: str | None = None) -> 
 class DevIdentity:
     """The provider as a subprocess on a free 127.0.0.1 port (tests, launcher)."""
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, log_path: Path | None = None, token_ttl_s: int = 900
+    ) -> None:
         from asn_platform.embedded.processes import free_port
 
         self.port = port or free_port()
+        self.token_ttl_s = token_ttl_s
         self.log_path = log_path or Path(tempfile.gettempdir()) / f"asn-oidc-{os.getpid()}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self._tokens: dict[tuple[str | None, str | None], str] = {}
@@ -449,7 +452,15 @@ class DevIdentity:
 
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "asn_platform.devkit_oidc", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "asn_platform.devkit_oidc",
+                "--port",
+                str(self.port),
+                "--token-ttl",
+                str(self.token_ttl_s),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
@@ -479,7 +490,7 @@ class DevIdentity:
             self.proc = None
 
     def token(self, role: str | None = "admin", user: str | None = None) -> str:
-        """A token (cached for the provider's lifetime; they last 15 minutes... refreshed)."""
+        """A token of a seeded user or client; cached, and fetched again near its expiry."""
         key = (role, user)
         cached = self._tokens.get(key)
         if cached is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -15,6 +16,9 @@ from asn_platform.auth.principal import KNOWN_ROLES, Principal
 from asn_platform.auth.settings import AuthSettings
 
 log = logging.getLogger(__name__)
+# Verified tokens remembered until they expire (a kiosk sends hundreds with one token): the
+# signature is checked once; the expiry again on every use.
+CACHE_SIZE = 10_000
 
 
 class InvalidToken(Exception):
@@ -67,6 +71,7 @@ class TokenVerifier:
         self._jwks_uri: str | None = None
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     @property
     def configured(self) -> bool:
@@ -126,6 +131,21 @@ class TokenVerifier:
     async def verify(self, token: str) -> Principal:
         if not self.configured:
             raise InvalidToken("no identity provider configured (ASN_OIDC_ISSUER)")
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < cached[0] + self.settings.oidc_leeway_s:
+                self._verified.move_to_end(token)
+                return cached[1]
+            del self._verified[token]
+        principal = await self._verify(token)
+        exp = principal.claims.get("exp")
+        if isinstance(exp, int | float):
+            self._verified[token] = (float(exp), principal)
+            if len(self._verified) > CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as err:

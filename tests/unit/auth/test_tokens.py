@@ -142,3 +142,19 @@ def test_claim_names_are_settings_and_single_valued_attributes_work() -> None:
 async def test_without_an_issuer_every_token_is_refused() -> None:
     with pytest.raises(InvalidToken, match="ASN_OIDC_ISSUER"):
         await TokenVerifier(AuthSettings()).verify("x.y.z")
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(signer) -> None:
+    key, verifier = signer
+    token = _sign(key, _claims())
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first  # from memory, no second signature check
+    verifier._verified[token] = (time.time() - 60, first)  # as if it expired a minute ago
+    again = await verifier.verify(token)  # checked afresh (and still valid in truth)
+    assert again is not first and again == first
+    expired = _sign(key, _claims(exp=int(time.time()) - 10))  # within the leeway: accepted
+    await verifier.verify(expired)
+    verifier._verified[expired] = (time.time() - 60, first)
+    verifier.settings.oidc_leeway_s = 0
+    with pytest.raises(InvalidToken):
+        await verifier.verify(expired)
