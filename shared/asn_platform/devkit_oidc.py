@@ -42,6 +42,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 REALM = "asn"
@@ -174,6 +175,13 @@ def create_provider(issuer: str, token_ttl_s: int = 900) -> FastAPI:
     base = f"/realms/{REALM}"
     oidc = f"{base}/protocol/openid-connect"
     app = FastAPI(title="ASN dev OpenID provider", docs_url=None, redoc_url=None)
+    # The web console (a browser app on a local port) calls the token endpoint itself.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origin_regex=r"http://(127\.0\.0\.1|localhost)(:[0-9]+)?",
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
 
     def sign(claims: dict[str, Any]) -> str:
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"})

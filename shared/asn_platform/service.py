@@ -27,7 +27,7 @@ from prometheus_client import CollectorRegistry
 
 from asn_platform import logmask
 from asn_platform.audit import audit_router, install_audit
-from asn_platform.auth.access import make_guard, undeclared_routes
+from asn_platform.auth.access import document_access, make_guard, undeclared_routes
 from asn_platform.auth.headers import install_security_headers
 from asn_platform.auth.tokens import TokenVerifier
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
@@ -187,6 +187,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         log.error("routes without an access declaration refuse everyone: %s", undeclared)
     if not verifier.configured:
         log.warning("ASN_OIDC_ISSUER is not set: every protected endpoint answers 401")
+    document_access(app)
     install_audit(app, lambda: ctx.pool)
     install_security_headers(app, settings.cors_origins)
     instrument_http(app, registry, definition.name)

@@ -146,6 +146,47 @@ def access_table(routes: list[Any]) -> list[str]:
     return rows
 
 
+def document_access(app: Any) -> None:
+    """OpenAPI: a bearer security scheme, each operation's roles in its description, and
+    `security: []` on public ones (so /docs offers "Authorize" and says who may call what)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema  # type: ignore[no-any-return]
+        schema: dict[str, Any] = original()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "OpenID Connect access token (Keycloak realm asn)",
+        }
+        for path, route in api_routes(app.routes):
+            access = access_of(route)
+            for method in route.methods or ():
+                op = schema.get("paths", {}).get(path, {}).get(method.lower())
+                if op is None:
+                    continue
+                if access is not None and access.public:
+                    op["security"] = []
+                    continue
+                op["security"] = [{"bearer": []}]
+                who = access.describe() if access else "nobody"
+                note = f"Peran / roles: {who}."
+                op["description"] = f"{op.get('description', '')}\n\n{note}".strip()
+                op.setdefault("responses", {}).update(
+                    {
+                        "401": {"description": "tanpa token sah / no valid token"},
+                        "403": {"description": "peran tidak berhak / role not allowed"},
+                    }
+                )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
+
+
 def undeclared_routes(routes: list[Any]) -> list[str]:
     return [
         f"{','.join(sorted(r.methods or ()))} {path}"
