@@ -3,8 +3,9 @@ and the outcome of every state-changing request, in the service's own `audit_log
 
 - A route that changes state calls ``record(conn, summary=...)`` inside its transaction, so the
   row commits or rolls back with the change.
-- Every other state-changing request (refusals: 401/403/404/409/422, or a route that did not
-  record itself) gets its row afterwards from a middleware, in its own transaction.
+- Every other state-changing request (refusals: 403/404/409/422, failures, or a route that did
+  not record itself) gets its row afterwards from a middleware, in its own transaction. A 401
+  (no known actor) is logged, not stored: anonymous traffic cannot fill the table.
 - ``GET /api/v1/audit`` (admin, auditor) reads it; nothing changes or deletes it.
 """
 
@@ -144,6 +145,10 @@ def install_audit(app: FastAPI, pool: Callable[[], asyncpg.Pool]) -> None:
         if route is None or (access is not None and access.public):
             return response
         if getattr(request.state, "audited", False) and response.status_code < 400:
+            return response
+        if response.status_code == 401:
+            # No known actor: logged, not stored, so anonymous traffic cannot fill the table.
+            log.info("refused without a token: %s %s", request.method, getattr(route, "path", ""))
             return response
         try:
             async with pool().acquire() as conn:

@@ -179,6 +179,8 @@ class Platform:
         table.add_column("API docs")
         for svc in self.services:
             table.add_row(svc.name, svc.url, f"{svc.url}/docs")
+        if self.identity is not None:
+            table.add_row("identity (dev)", self.identity.issuer, "asn-platform token --role admin")
         console.print(table)
         console.print(f"Logs: {self.data_dir}/<service>.log   Ctrl-C stops everything.")
 

@@ -325,12 +325,3 @@ def make_guard(verifier: TokenVerifier) -> Callable[[Request], Awaitable[None]]:
 def principal_of(request: Request) -> Principal | None:
     found = getattr(request.state, "principal", None)
     return found if isinstance(found, Principal) else None
-
-
-def only_scoped(principal: Principal | None, role: Role) -> bool:
-    """True when the caller passes only as `role` (no broader role): e.g. an asn who may
-    only accept or decline their own invitations."""
-    if principal is None:
-        return False
-    broader = principal.roles - {role.value}
-    return role.value in principal.roles and not (broader - {Role.AUDITOR.value, Role.KIOSK.value})
