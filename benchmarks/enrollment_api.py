@@ -39,6 +39,7 @@ from asn_platform.benchmarking import (
     HOST,
     add_broker_argument,
     bench_broker,
+    bench_headers,
     counting_progress,
     drop_database,
     percentile,
@@ -150,7 +151,10 @@ async def benchmark(args: argparse.Namespace) -> None:
         try:
             limits = httpx.Limits(max_connections=args.concurrency * 2)
             async with httpx.AsyncClient(
-                base_url=f"http://{HOST}:{port}", timeout=30, limits=limits
+                base_url=f"http://{HOST}:{port}",
+                timeout=30,
+                limits=limits,
+                headers=bench_headers("admin"),
             ) as client:
                 with service_process("asn_enrollment", env, log_path) as proc:
                     await wait_ready(client, proc, log_path, timeout_s=90)

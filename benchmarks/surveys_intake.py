@@ -45,6 +45,7 @@ from asn_platform.benchmarking import (
     HOST,
     add_broker_argument,
     bench_broker,
+    bench_headers,
     drop_database,
     percentile,
     postgres_server,
@@ -67,6 +68,8 @@ IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
 
 # --- a lean HTTP/1.1 keep-alive client (httpx would cost more CPU than the server) -------------
 class HttpConn:
+    authorization = ""  # "Bearer <admin token>", set once the service is up (rate limit off)
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self.used = time.monotonic()
@@ -79,6 +82,7 @@ class HttpConn:
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {self.authorization}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -509,6 +513,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
                     await wait_ready(client, proc, log_path, timeout_s=60)
                 server = psutil.Process(proc.pid)
+                HttpConn.authorization = bench_headers("admin")["Authorization"]
                 await run_phases(args, port, dsn, server)
         finally:
             await drop_database(server_url, database)

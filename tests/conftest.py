@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.kafka import ensure_topics
 from asn_platform.testing import (
     DatabaseFactory,
     TestBroker,
     session_broker_kind,
+    stop_test_identity,
     test_broker,
+    test_identity,
     test_postgres_server,
 )
 
@@ -76,3 +79,16 @@ async def db_factory(pg_server_url: str) -> AsyncIterator[DatabaseFactory]:
 async def fresh_db(db_factory: DatabaseFactory) -> str:
     """DSN of a new, empty database for this test."""
     return await db_factory.create("t")
+
+
+@pytest.fixture(scope="session")
+def identity() -> Iterator[DevIdentity]:
+    """The session's OpenID provider (a real HTTP server); .token(role) / .headers(role)."""
+    yield test_identity()
+    stop_test_identity()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_identity_at_end() -> Iterator[None]:
+    yield
+    stop_test_identity()

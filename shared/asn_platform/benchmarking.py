@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.embedded.processes import stop_process
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.testing import postgres_server_from, start_kafka
@@ -111,6 +113,7 @@ def service_env(
     only the values set here can apply."""
     env = {
         **os.environ,
+        **bench_identity().env(),
         "ASN_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ASN_DATABASE_URL": server_url,
         "ASN_DATABASE_PREFIX": prefix,
@@ -123,6 +126,24 @@ def service_env(
     env.pop("DATABASE_URL", None)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     return env
+
+
+_IDENTITY: DevIdentity | None = None
+
+
+def bench_identity() -> DevIdentity:
+    """The development OpenID provider the benchmarked services trust (started on first use,
+    stopped at exit); tokens last an hour."""
+    global _IDENTITY
+    if _IDENTITY is None:
+        _IDENTITY = DevIdentity(token_ttl_s=3600).start()
+        atexit.register(_IDENTITY.stop)
+    return _IDENTITY
+
+
+def bench_headers(role: str = "admin") -> dict[str, str]:
+    """Authorization header with a token of `role` (kiosk: client credentials, no rate limit)."""
+    return bench_identity().headers(role)
 
 
 @contextmanager

@@ -16,6 +16,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+from asn_platform.auth.access import allow, public
+from asn_platform.auth.principal import Role
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
@@ -27,6 +30,7 @@ def ops_router(
     router = APIRouter(tags=["operasional / operations"])
 
     @router.get("/health", summary="Liveness: the process answers")
+    @public
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -35,6 +39,7 @@ def ops_router(
         summary="Readiness: broker and database reachable",
         responses={503: {"description": "a dependency is unreachable"}},
     )
+    @public
     async def ready() -> JSONResponse:
         results = {}
         for name, check in checks.items():
@@ -49,11 +54,17 @@ def ops_router(
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (token with role metrics, admin or auditor)",
+        response_class=Response,
+    )
+    @allow(Role.METRICS, Role.AUDITOR)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's Kafka API")
+    @public
     async def asyncapi_doc() -> dict[str, Any]:
         return asyncapi()
 

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from asn_platform import access
+from asn_platform.devkit_oidc import DevIdentity, token_main
 from asn_platform.embedded import kafka as embedded_kafka
 from asn_platform.embedded.kafka import EmbeddedKafka
 from asn_platform.embedded.postgres import EmbeddedPostgres
@@ -45,10 +46,8 @@ SERVICES: tuple[tuple[str, str], ...] = (
 
 console = Console(stderr=True)
 
-# A kiosk token registered with surveys on this development platform only, so `asn-demo`
-# (which submits like a kiosk) is not held back by the per-IP rate limit. Production sets
-# ASN_KIOSK_TOKENS itself; an explicit value in the environment wins here too.
-DEV_KIOSK_TOKEN = "dev-kiosk"
+# The development OpenID provider listens on base port + 10 unless ASN_OIDC_ISSUER is set.
+OIDC_PORT_OFFSET = 10
 
 
 @dataclass
@@ -101,6 +100,24 @@ class Platform:
     database_url: str = ""
     services: list[ServiceProcess] = field(default_factory=list)
     service_passwords: dict[str, str] = field(default_factory=dict)
+    identity: DevIdentity | None = None
+    oidc_env: dict[str, str] = field(default_factory=dict)
+
+    def start_identity(self) -> None:
+        """The development OpenID provider, unless ASN_OIDC_ISSUER points at a real one."""
+        if os.environ.get("ASN_OIDC_ISSUER"):
+            console.print(f"Identity: [bold]{os.environ['ASN_OIDC_ISSUER']}[/] (ASN_OIDC_ISSUER)")
+            return
+        if self.identity is None:
+            self.identity = DevIdentity(
+                port=self.base_port + OIDC_PORT_OFFSET, log_path=self.data_dir / "oidc.log"
+            )
+        self.identity.start()
+        self.oidc_env = self.identity.env()
+        console.print(
+            f"Identity: development OpenID provider at [bold]{self.identity.issuer}[/] "
+            "(token: asn-platform token --role admin)"
+        )
 
     def start_infrastructure(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -196,7 +213,7 @@ class Platform:
             "ASN_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "ASN_DATABASE_URL": self.database_url,
             "ASN_LOG_FORMAT": os.environ.get("ASN_LOG_FORMAT", "json"),
-            "ASN_KIOSK_TOKENS": os.environ.get("ASN_KIOSK_TOKENS", f'["{DEV_KIOSK_TOKEN}"]'),
+            **self.oidc_env,
         }
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         env.pop("DATABASE_URL", None)
@@ -237,6 +254,8 @@ class Platform:
         table.add_column("API docs")
         for svc in self.services:
             table.add_row(svc.name, svc.url, f"{svc.url}/docs")
+        if self.identity is not None:
+            table.add_row("identity (dev)", self.identity.issuer, "asn-platform token --role admin")
         console.print(table)
         console.print(f"Logs: {self.data_dir}/<service>.log   Ctrl-C stops everything.")
 
@@ -256,6 +275,10 @@ class Platform:
             self.start_services()
             self.wait_ready()
             return
+        if self.identity is not None and not self.identity.alive():
+            # New signing key: services refetch the JWKS on the unknown kid by themselves.
+            console.print("[yellow]identity provider stopped: starting it again[/]")
+            self.identity.start()
         if self.postgres is not None and self.postgres.stale_pid() is None:
             # Services reconnect by themselves (the pool opens new connections on demand).
             console.print("[yellow]embedded PostgreSQL stopped: starting it again[/]")
@@ -280,6 +303,8 @@ class Platform:
             self.kafka.stop()
         if self.postgres is not None:
             self.postgres.stop()
+        if self.identity is not None:
+            self.identity.stop()
 
 
 def choose_embedded_broker() -> str:
@@ -313,6 +338,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _raise_stop)
     try:
         platform.start_infrastructure()
+        platform.start_identity()
         platform.start_services()
         if not platform.wait_ready(args.ready_timeout):
             console.print(f"see logs in {platform.data_dir}")
@@ -358,6 +384,11 @@ def main(argv: list[str] | None = None) -> None:
         help="port of the embedded PostgreSQL (default: a free one)",
     )
     run_p.add_argument("--ready-timeout", type=float, default=90.0)
+    sub.add_parser("token", help="print an access token (development provider)", add_help=False)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["token"]:
+        sys.exit(token_main(argv[1:]))
     args = parser.parse_args(argv)
     sys.exit(run(args))
 

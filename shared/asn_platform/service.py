@@ -19,13 +19,17 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from asn_platform import logmask
+from asn_platform.audit import audit_router, install_audit
+from asn_platform.auth.access import document_access, make_guard, undeclared_routes
+from asn_platform.auth.headers import install_security_headers
+from asn_platform.auth.tokens import TokenVerifier
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
@@ -141,11 +145,14 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             await ctx.pool.close()
             log.info("%s stopped", definition.name)
 
+    # Deny by default: one guard on every route enforces the route's declared access.
+    verifier = TokenVerifier(settings)
     app = FastAPI(
         title=definition.title,
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        dependencies=[Depends(make_guard(verifier))],
     )
     app.state.ctx = ctx
     logmask.install()  # every service: paths and handler errors may carry a NIP
@@ -174,6 +181,15 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
     )
     for router in definition.routers(ctx):
         app.include_router(router)
+    app.include_router(audit_router())
+    undeclared = undeclared_routes(app.routes)
+    if undeclared:
+        log.error("routes without an access declaration refuse everyone: %s", undeclared)
+    if not verifier.configured:
+        log.warning("ASN_OIDC_ISSUER is not set: every protected endpoint answers 401")
+    document_access(app)
+    install_audit(app, lambda: ctx.pool)
+    install_security_headers(app, settings.cors_origins)
     instrument_http(app, registry, definition.name)
     return app
 

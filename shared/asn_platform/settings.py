@@ -15,11 +15,13 @@ from typing import Any, Literal, NoReturn, TypeVar
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from asn_platform.auth.settings import AuthSettings
+
 ENV_PREFIX = "ASN_"
 
 
-class PlatformSettings(BaseSettings):
-    """Settings every service shares."""
+class PlatformSettings(AuthSettings):
+    """Settings every service shares (identity: asn_platform.auth.settings)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
 

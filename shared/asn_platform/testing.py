@@ -31,6 +31,7 @@ import asyncpg
 import httpx
 
 from asn_platform.db import with_database
+from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.embedded.kafka import EmbeddedKafka
 from asn_platform.embedded.kafka import available as kafka_available
 from asn_platform.embedded.postgres import EmbeddedPostgres
@@ -151,6 +152,24 @@ class DatabaseFactory:
             await conn.close()
 
 
+_IDENTITY: DevIdentity | None = None
+
+
+def test_identity() -> DevIdentity:
+    """The test session's OpenID provider (started on first use; tests/conftest.py stops it)."""
+    global _IDENTITY
+    if _IDENTITY is None or not _IDENTITY.alive():
+        _IDENTITY = DevIdentity().start()
+    return _IDENTITY
+
+
+def stop_test_identity() -> None:
+    global _IDENTITY
+    if _IDENTITY is not None:
+        _IDENTITY.stop()
+        _IDENTITY = None
+
+
 @asynccontextmanager
 async def running_service(
     definition: ServiceDefinition[Any],
@@ -158,21 +177,28 @@ async def running_service(
     bootstrap: str,
     server_url: str,
     db_prefix: str,
+    role: str | None = "admin",
     **overrides: Any,
 ) -> AsyncIterator[tuple[ServiceContext[Any], httpx.AsyncClient]]:
     """Run a service in-process with its real lifespan (database, migrations, broker, relay)
-    and an HTTP client talking to it over ASGI. The database is <db_prefix><service>."""
+    and an HTTP client talking to it over ASGI. The database is <db_prefix><service>.
+    The service trusts the session's test OpenID provider; the client sends a token of `role`
+    (admin by default; None: no token) and tests pass other tokens per request."""
+    identity = test_identity()
     settings = definition.settings_model(
         kafka_bootstrap_servers=bootstrap,
         database_url=server_url,
         database_prefix=db_prefix,
         log_format="text",
-        **overrides,
+        **{**identity.settings(), **overrides},
     )
     app = create_app(definition, settings)
+    headers = identity.headers(role) if role else {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as client:
             yield app.state.ctx, client
 
 

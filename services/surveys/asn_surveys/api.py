@@ -13,6 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from asn_platform import audit
+from asn_platform.auth import Role, allow, any_role
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError, lang_of
 from asn_platform.periods import Period
@@ -168,11 +170,13 @@ def build_api(runtime: Runtime) -> APIRouter:
 
     # --- questionnaire and units ----------------------------------------------------------
     @router.get("/elements", tags=[TAG_UNITS], summary="Sembilan unsur SKM dan label jawaban")
+    @any_role  # the questionnaire is no secret
     async def elements(request: Request) -> dict[str, Any]:
         lang = lang_of(request)
         return {"questions": questions(lang), "profile": profile_choices(lang)}
 
     @router.get("/units", tags=[TAG_UNITS], summary="Daftar unit layanan (list service units)")
+    @any_role  # units are listed publicly on /s too
     async def units(request: Request) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
             found = await list_units(conn)
@@ -186,8 +190,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Tambah unit layanan (operator)",
         openapi_extra=_body_schema(UnitIn),
     )
+    @allow(Role.ADMIN)
     async def create_unit(request: Request) -> JSONResponse:
-        runtime.require_operator(request)
         data = _validate(UnitIn, await _json(runtime, request))
         unit = Unit(
             unit_id=data.unit_id,
@@ -199,8 +203,10 @@ def build_api(runtime: Runtime) -> APIRouter:
             weights=_weights_or_422(data.weights),
             active=True,
         )
-        async with runtime.pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn, conn.transaction():
             created = await insert_unit(conn, unit)
+            if created:
+                await audit.record(conn, summary=data.model_dump(mode="json"))
         if not created:
             raise ApiError(
                 409,
@@ -211,6 +217,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         return JSONResponse(unit.to_json(lang_of(request)), status_code=201)
 
     @router.get("/units/{unit_id}", tags=[TAG_UNITS], summary="Satu unit layanan")
+    @any_role  # units are listed publicly on /s too
     async def one_unit(unit_id: str, request: Request) -> dict[str, Any]:
         return (await _unit_or_404(runtime, unit_id)).to_json(lang_of(request))
 
@@ -220,8 +227,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Ubah unit layanan (operator); weights: null = 1/9 masing-masing",
         openapi_extra=_body_schema(UnitPatch),
     )
+    @allow(Role.UNIT_OPERATOR, unit_param="unit_id")
     async def patch_unit(unit_id: str, request: Request) -> dict[str, Any]:
-        runtime.require_operator(request)
         patch = _validate(UnitPatch, await _json(runtime, request))
         given = patch.model_fields_set
         nullable = {"district", "weights"}
@@ -251,6 +258,7 @@ def build_api(runtime: Runtime) -> APIRouter:
                 active=patch.active if patch.active is not None else current.active,
             )
             await update_unit(conn, changed)
+            await audit.record(conn, summary=patch.model_dump(mode="json", exclude_unset=True))
         return changed.to_json(lang_of(request))
 
     @router.get(
@@ -258,6 +266,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_UNITS],
         summary="Kuesioner unit: layanan, pertanyaan, label jawaban, bobot",
     )
+    @any_role  # units are listed publicly on /s too
     async def questionnaire(unit_id: str, request: Request) -> dict[str, Any]:
         unit = await _unit_or_404(runtime, unit_id)
         lang = lang_of(request)
@@ -281,6 +290,7 @@ def build_api(runtime: Runtime) -> APIRouter:
             429: {"description": "Terlalu banyak kiriman; Retry-After; tidak ada yang disimpan"},
         },
     )
+    @allow(Role.KIOSK)
     async def submit(request: Request) -> JSONResponse:
         wait = runtime.rate_wait(request)
         if wait > 0:
@@ -333,6 +343,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_IKM],
         summary="IKM satu unit (per unsur, mutu, responden) untuk satu periode",
     )
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def unit_ikm(
         unit_id: str,
         request: Request,
@@ -368,6 +379,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_IKM],
         summary="IKM seluruh kota: jumlah agregat semua unit pada periode itu",
     )
+    @allow(Role.AUDITOR)
     async def city_ikm(
         request: Request,
         period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
@@ -404,6 +416,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         }
 
     @router.get("/gaps", tags=[TAG_IKM], summary="Status kesenjangan layanan per unit/unsur")
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def gaps(
         unit_id: str | None = Query(default=None),
         period: str | None = Query(default=None),
@@ -448,6 +461,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Laporan SKM unit per periode: HTML (cetak) atau CSV",
         response_class=Response,
     )
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def report(
         unit_id: str,
         request: Request,

@@ -10,11 +10,12 @@ import asyncpg
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading
+from asn_enrollment.api.common import body_summary, in_transaction, reading
 from asn_enrollment.domain.catalogue import Programme, Speaker
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as store
 from asn_enrollment.store import enrollments as enrollment_store
+from asn_platform.auth import Role, allow, any_role
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import Bidang, ProgrammeKind
 
@@ -68,6 +69,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["katalog dan sesi / catalogue and sessions"])
 
     @api.get("/programmes", summary="Katalog program / the programme catalogue")
+    @any_role
     async def list_programmes(
         kind: ProgrammeKind | None = None,
         bidang: Bidang | None = Query(default=None, description="Open to this field"),
@@ -85,22 +87,29 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return [store.programme_json(r) for r in rows]
 
     @api.post("/programmes", status_code=201, summary="Tambah program / add a programme")
+    @allow(Role.ORGANIZER)
     async def create_programme(body: ProgrammeIn) -> dict[str, Any]:
         programme = Programme.model_validate(body.model_dump(exclude={"active"}))
         row = await in_transaction(
-            ctx.pool, lambda c: store.create_programme(c, programme, body.active)
+            ctx.pool,
+            lambda c: store.create_programme(c, programme, body.active),
+            body_summary(body, False),
         )
         return store.programme_json(row)
 
     @api.get("/programmes/{code}", summary="Satu program / one programme")
+    @any_role
     async def get_programme(code: str) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             return store.programme_json(await store.require_programme(conn, code))
 
     @api.patch("/programmes/{code}", summary="Ubah program / change a programme")
+    @allow(Role.ORGANIZER)
     async def patch_programme(code: str, body: ProgrammePatch) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)
-        row = await in_transaction(ctx.pool, lambda c: store.update_programme(c, code, changes))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.update_programme(c, code, changes), changes
+        )
         return store.programme_json(row)
 
     @api.post(
@@ -108,6 +117,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         status_code=201,
         summary="Buka sesi / open a session of a programme",
     )
+    @allow(Role.ORGANIZER)
     async def create_session(code: str, body: SessionIn) -> dict[str, Any]:
         fields = body.model_dump(exclude_unset=True, exclude_none=True)
 
@@ -115,9 +125,10 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             session_id = await store.create_session(conn, code, fields)
             return await store.require_session(conn, session_id)
 
-        return store.session_json(await in_transaction(ctx.pool, work))
+        return store.session_json(await in_transaction(ctx.pool, work, body_summary(body)))
 
     @api.get("/sessions", summary="Daftar sesi / sessions, by start time")
+    @any_role
     async def list_sessions(
         programme_code: str | None = None,
         starts_from: datetime | None = Query(default=None, description="With offset, e.g. +07:00"),
@@ -137,6 +148,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return [store.session_json(r) for r in rows]
 
     @api.get("/sessions/{session_id}", summary="Satu sesi dan kursinya / a session and its seats")
+    @any_role
     async def get_session(session_id: UUID) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             return store.session_json(await store.require_session(conn, session_id))
@@ -145,6 +157,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/sessions/{session_id}",
         summary="Ubah sesi / change place, link, speakers or capacity (more seats promote the waitlist)",
     )
+    @allow(Role.ORGANIZER)
     async def patch_session(session_id: UUID, body: SessionPatch) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True)
 
@@ -154,6 +167,6 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             row = await store.require_session(conn, session_id)
             return {**store.session_json(row), "promoted": [str(p) for p in promoted]}
 
-        return await in_transaction(ctx.pool, work)
+        return await in_transaction(ctx.pool, work, changes)
 
     return api

@@ -7,13 +7,22 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading, valid_nip
+from asn_enrollment.api.common import (
+    body_summary,
+    in_transaction,
+    nip_of_enrollment,
+    reading,
+    unit_of_enrollment,
+    valid_nip,
+)
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import enrollments as store
+from asn_platform.auth import Role, allow, principal_of
+from asn_platform.auth.access import forbidden
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import EnrollmentStatus
 
@@ -62,18 +71,26 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         status_code=201,
         summary="Undang atau daftarkan ASN ke sesi / invite or register a civil servant",
     )
+    @allow(Role.ORGANIZER)
     async def invite(session_id: UUID, body: InviteIn) -> dict[str, Any]:
         nip = valid_nip(body.nip)
         if body.accept:
-            result = await in_transaction(ctx.pool, lambda c: store.register(c, session_id, nip))
+            result = await in_transaction(
+                ctx.pool, lambda c: store.register(c, session_id, nip), body_summary(body, False)
+            )
             return _result(result)
-        row = await in_transaction(ctx.pool, lambda c: store.invite_or_conflict(c, session_id, nip))
+        row = await in_transaction(
+            ctx.pool,
+            lambda c: store.invite_or_conflict(c, session_id, nip),
+            body_summary(body, False),
+        )
         return store.enrollment_json(row)
 
     @api.get(
         "/sessions/{session_id}/enrollments",
         summary="Peserta sesi / a session's enrollments (waitlist in order)",
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def session_enrollments(
         session_id: UUID, status: EnrollmentStatus | None = None
     ) -> list[dict[str, Any]]:
@@ -83,6 +100,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return [store.enrollment_json(r) for r in rows]
 
     @api.get("/enrollments/{enrollment_id}", summary="Satu pendaftaran / one enrollment")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_enrollment,
+        nip_lookup=nip_of_enrollment,
+    )
     async def get_enrollment(enrollment_id: UUID) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             return store.enrollment_json(await store.require(conn, enrollment_id))
@@ -94,10 +119,22 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             "invited -> enrolled | declined (reason); waitlisted -> cancelled | declined; "
             "enrolled -> cancelled | attended | no_show; attended -> completed (score). "
             "Anything else is refused with 409 naming from, to and the allowed targets. "
-            "Cancelling a seat promotes the waitlist in the same transaction."
+            "Cancelling a seat promotes the waitlist in the same transaction. A civil servant "
+            "(role asn) may only accept or decline their own invitations."
         ),
     )
-    async def change_status(enrollment_id: UUID, body: TransitionIn) -> dict[str, Any]:
+    @allow(Role.ORGANIZER, Role.ASN, nip_lookup=nip_of_enrollment)
+    async def change_status(
+        enrollment_id: UUID, body: TransitionIn, request: Request
+    ) -> dict[str, Any]:
+        principal = principal_of(request)
+        if principal is not None and not principal.has(Role.ADMIN, Role.ORGANIZER):
+            if body.to not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.DECLINED):
+                raise forbidden(
+                    "ASN hanya dapat menerima (enrolled) atau menolak (declined) undangannya",
+                    "A civil servant can only accept (enrolled) or decline (declined)",
+                )
+
         async def work(conn: asyncpg.Connection) -> store.TransitionResult:
             return await store.transition(
                 conn,
@@ -108,6 +145,6 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 completed_at=body.completed_at,
             )
 
-        return _result(await in_transaction(ctx.pool, work))
+        return _result(await in_transaction(ctx.pool, work, body_summary(body)))
 
     return api

@@ -10,13 +10,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading, valid_nip
+from asn_enrollment.api.common import (
+    body_summary,
+    in_transaction,
+    reading,
+    unit_of_nip,
+    valid_nip,
+)
 from asn_enrollment.domain.roster import CivilServant
 from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
 from asn_enrollment.errors import FieldInvalid
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import enrollments as enrollment_store
 from asn_enrollment.store import roster as store
+from asn_platform.auth import Role, allow
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang
@@ -85,6 +92,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     api = APIRouter(prefix="/api/v1/asn", tags=["daftar ASN / roster"])
 
     @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def list_asn(
         unit_id: str | None = None,
         bidang: Bidang | None = None,
@@ -104,8 +112,11 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return AsnList(total=total, items=[store.servant_json(r) for r in rows])
 
     @api.post("", status_code=201, summary="Tambah ASN / add a civil servant")
+    @allow(Role.ADMIN)
     async def create_asn(body: CivilServant) -> dict[str, Any]:
-        row = await in_transaction(ctx.pool, lambda c: store.create(c, body, now_jakarta()))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.create(c, body, now_jakarta()), body_summary(body, False)
+        )
         return store.servant_json(row)
 
     @api.post(
@@ -119,6 +130,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         ),
         response_model=ImportResult,
     )
+    @allow(Role.ADMIN)
     async def import_csv(request: Request) -> ImportResult:
         limit = ctx.settings.enrollment_max_csv_bytes
         declared = request.headers.get("content-length")
@@ -135,7 +147,9 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         except RosterFileError as err:
             raise FieldInvalid("file", str(err)) from None
         counts = await in_transaction(
-            ctx.pool, lambda c: store.upsert_many(c, parsed.good, now_jakarta())
+            ctx.pool,
+            lambda c: store.upsert_many(c, parsed.good, now_jakarta()),
+            {"rows": len(parsed.good), "rejected": len(parsed.bad)},
         )
         return ImportResult(
             imported=len(parsed.good),
@@ -154,28 +168,50 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         )
 
     @api.get("/{nip}", summary="Profil ASN / one civil servant")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
     async def get_asn(nip: str) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             return store.servant_json(await store.require(conn, nip))
 
     @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
+    @allow(Role.ADMIN)
     async def patch_asn(nip: str, body: AsnPatch) -> dict[str, Any]:
         nip = valid_nip(nip)
         changes = body.model_dump(exclude_unset=True)
-        row = await in_transaction(ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()), changes
+        )
         return store.servant_json(row)
 
     @api.delete(
         "/{nip}",
         summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
     )
+    @allow(Role.ADMIN)
     async def deactivate_asn(nip: str) -> dict[str, Any]:
         nip = valid_nip(nip)
-        row = await in_transaction(ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()), {"active": False}
+        )
         return store.servant_json(row)
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
     async def person_enrollments(nip: str) -> list[dict[str, Any]]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
