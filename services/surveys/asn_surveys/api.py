@@ -7,7 +7,7 @@ names the field in Indonesian with English beside it, in the platform's one erro
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.inputs import Clean
 from asn_platform.periods import Period
 from asn_platform.timezone import now_jakarta
 from asn_surveys.buckets import UNIT_WIDE, city_buckets, unit_buckets
@@ -32,9 +33,12 @@ from asn_surveys.runtime import (
     parse_period,
 )
 from asn_surveys.units import (
+    PeriodText,
+    ServiceFilter,
     Unit,
     UnitIn,
     UnitPatch,
+    UnitPath,
     get_unit,
     insert_unit,
     list_units,
@@ -211,7 +215,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         return JSONResponse(unit.to_json(lang_of(request)), status_code=201)
 
     @router.get("/units/{unit_id}", tags=[TAG_UNITS], summary="Satu unit layanan")
-    async def one_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    async def one_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         return (await _unit_or_404(runtime, unit_id)).to_json(lang_of(request))
 
     @router.patch(
@@ -220,7 +224,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Ubah unit layanan (operator); weights: null = 1/9 masing-masing",
         openapi_extra=_body_schema(UnitPatch),
     )
-    async def patch_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    async def patch_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         runtime.require_operator(request)
         patch = _validate(UnitPatch, await _json(runtime, request))
         given = patch.model_fields_set
@@ -258,7 +262,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_UNITS],
         summary="Kuesioner unit: layanan, pertanyaan, label jawaban, bobot",
     )
-    async def questionnaire(unit_id: str, request: Request) -> dict[str, Any]:
+    async def questionnaire(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         unit = await _unit_or_404(runtime, unit_id)
         lang = lang_of(request)
         return {
@@ -334,10 +338,12 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="IKM satu unit (per unsur, mutu, responden) untuk satu periode",
     )
     async def unit_ikm(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
+        service: ServiceFilter | None = Query(default=None),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -370,7 +376,9 @@ def build_api(runtime: Runtime) -> APIRouter:
     )
     async def city_ikm(
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -405,8 +413,8 @@ def build_api(runtime: Runtime) -> APIRouter:
 
     @router.get("/gaps", tags=[TAG_IKM], summary="Status kesenjangan layanan per unit/unsur")
     async def gaps(
-        unit_id: str | None = Query(default=None),
-        period: str | None = Query(default=None),
+        unit_id: Annotated[Clean | None, Query(max_length=100)] = None,
+        period: PeriodText | None = Query(default=None),
         open_only: bool = Query(default=True),
     ) -> dict[str, Any]:
         chosen = parse_period(period, runtime.policy.kind) if period else None
@@ -449,10 +457,10 @@ def build_api(runtime: Runtime) -> APIRouter:
         response_class=Response,
     )
     async def report(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(default=None),
+        service: ServiceFilter | None = Query(default=None),
         format: Literal["html", "csv"] = Query(default="html"),
     ) -> Response:
         chosen = parse_period(period, runtime.policy.kind)

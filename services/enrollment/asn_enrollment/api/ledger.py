@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from asn_enrollment.api.common import reading, this_year, valid_nip
+from asn_enrollment.api.common import NipPath, UnitPath, reading, this_year, valid_nip
 from asn_enrollment.errors import NotFound
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import ledger as store
@@ -22,7 +22,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["buku JP / JP ledger"])
 
     @api.get("/asn/{nip}/jp", summary="JP seorang ASN dalam setahun / a person's JP in a year")
-    async def person_jp(nip: str, year: Year = None) -> dict[str, Any]:
+    async def person_jp(nip: NipPath, year: Year = None) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await roster_store.require(conn, nip)
@@ -40,7 +40,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/jp/units/{unit_id}",
         summary="ASN di bawah 20 JP dalam satu unit / who in a unit is below 20 JP",
     )
-    async def unit(unit_id: str, year: Year = None) -> dict[str, Any]:
+    async def unit(unit_id: UnitPath, year: Year = None) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             found = await store.unit(conn, unit_id, year or this_year())
         if found is None:

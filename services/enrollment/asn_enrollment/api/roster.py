@@ -10,13 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading, valid_nip
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.api.common import NipPath, in_transaction, reading, valid_nip
+from asn_enrollment.domain.roster import CivilServant, NipText, RankText, UnitText
 from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
 from asn_enrollment.errors import FieldInvalid
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import enrollments as enrollment_store
 from asn_enrollment.store import roster as store
+from asn_platform.inputs import Limit, Name, Offset, SafeText
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang
@@ -27,13 +28,13 @@ class AsnPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    unit_id: str | None = None
-    bidang: str | None = None
-    position: str | None = None
-    position_type: str | None = None
-    rank: str | None = None
-    supervisor_nip: str | None = None
+    name: Name | None = None
+    unit_id: UnitText | None = None
+    bidang: SafeText | None = None
+    position: SafeText | None = None
+    position_type: SafeText | None = None
+    rank: RankText | None = None
+    supervisor_nip: NipText | None = None
     active: bool | None = None
 
 
@@ -86,11 +87,11 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
 
     @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
     async def list_asn(
-        unit_id: str | None = None,
+        unit_id: Annotated[UnitText | None, Query()] = None,
         bidang: Bidang | None = None,
         active: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> AsnList:
         async with reading(ctx.pool) as conn:
             total, rows = await store.search(
@@ -154,13 +155,13 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         )
 
     @api.get("/{nip}", summary="Profil ASN / one civil servant")
-    async def get_asn(nip: str) -> dict[str, Any]:
+    async def get_asn(nip: NipPath) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             return store.servant_json(await store.require(conn, nip))
 
     @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
-    async def patch_asn(nip: str, body: AsnPatch) -> dict[str, Any]:
+    async def patch_asn(nip: NipPath, body: AsnPatch) -> dict[str, Any]:
         nip = valid_nip(nip)
         changes = body.model_dump(exclude_unset=True)
         row = await in_transaction(ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()))
@@ -170,13 +171,13 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/{nip}",
         summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
     )
-    async def deactivate_asn(nip: str) -> dict[str, Any]:
+    async def deactivate_asn(nip: NipPath) -> dict[str, Any]:
         nip = valid_nip(nip)
         row = await in_transaction(ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()))
         return store.servant_json(row)
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
-    async def person_enrollments(nip: str) -> list[dict[str, Any]]:
+    async def person_enrollments(nip: NipPath) -> list[dict[str, Any]]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await store.require(conn, nip)
