@@ -104,7 +104,8 @@ def data_error_problem(exc: asyncpg.exceptions.DataError) -> str:
     for kind, problem in _DATA_PROBLEMS:
         if isinstance(exc, kind):
             return problem
-    if "out of int64 range" in str(exc) or "out of range" in str(exc):
+    # asyncpg's own encoder: "invalid input for query argument $4: ... (value out of int64 range)"
+    if isinstance(exc.__cause__, OverflowError) or " range" in str(exc):
         return "angka di luar rentang (a number is out of range)"
     return "nilai tidak dapat disimpan (a value cannot be stored)"
 
