@@ -28,6 +28,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from asn_platform import logmask
+from asn_platform.body_limit import BodyLimit
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
@@ -190,6 +191,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
     for router in definition.routers(ctx):
         app.include_router(router)
     instrument_http(app, registry, definition.name)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)  # outermost
     return app
 
 

@@ -70,6 +70,11 @@ class PlatformSettings(BaseSettings):
     public_base_url: str | None = Field(
         default=None, description="Base URL shown to citizens (links, QR codes)."
     )
+    http_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body any route accepts (413 above it); routes may be stricter.",
+    )
     # The scheduled inbox purge (asn_platform.inbox_purge explains why the horizon is safe).
     inbox_retention_days: float = Field(
         default=30.0,

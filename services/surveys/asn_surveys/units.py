@@ -28,8 +28,11 @@ from asn_surveys.domain.rounding import round_half_up
 ServiceName = Annotated[Clean, Field(min_length=1, max_length=200)]
 UnitName = Annotated[Clean, Field(min_length=1, max_length=200)]
 District = Annotated[Clean, Field(max_length=100)]
+# Bounded here; the exact checks (positive, all nine, sum exactly 1) are validate_weights'.
 WeightValue = Annotated[
-    str | int | float,
+    Annotated[str, Field(max_length=60)]
+    | Annotated[int, Field(ge=-1000, le=1000)]
+    | Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)],
     Field(description='Bobot: pecahan tepat seperti "1/9" atau desimal "0.2" (exact weight).'),
 ]
 MAX_SERVICES = 100
@@ -76,6 +79,7 @@ class UnitIn(BaseModel):
     )
     weights: dict[str, WeightValue] | None = Field(
         default=None,
+        max_length=20,
         description="Bobot unsur sendiri, kesembilan unsur, jumlah tepat 1; null = 1/9 masing-"
         "masing (own element weights, all nine, summing to exactly 1; null = 1/9 each).",
         examples=[None],
@@ -94,7 +98,7 @@ class UnitPatch(BaseModel):
     district: District | None = None
     served_per_month: int | None = Field(default=None, ge=0, le=10_000_000)
     services: list[ServiceName] | None = Field(default=None, min_length=1, max_length=MAX_SERVICES)
-    weights: dict[str, WeightValue] | None = None
+    weights: dict[str, WeightValue] | None = Field(default=None, max_length=20)
     active: bool | None = None
 
     @field_validator("services")

@@ -226,3 +226,42 @@ async def test_programme_patches_out_of_bounds_are_refused(
     assert r.status_code == 422, r.text
     assert next(iter(_fields(r))).split(".")[0] in body
     assert (await client.get("/api/v1/programmes/PLP-PRIMA")).json() == before
+
+
+async def test_a_huge_json_body_is_413_and_a_large_roster_csv_still_fits(
+    client: httpx.AsyncClient,
+) -> None:
+    # Enrollment's ceiling is the roster CSV limit (5 MB) plus room for the multipart wrapping.
+    huge = b'{"nip": "' + b"1" * (6 * 1024 * 1024) + b'"}'
+    r = await client.post("/api/v1/asn", content=huge, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "body_too_large"
+    csv = (HEADER + "\n").encode() + b"x" * (2 * 1024 * 1024)  # over 1 MiB, under the CSV limit
+    r = await client.post("/api/v1/asn/import", content=csv, headers={"content-type": "text/csv"})
+    assert r.status_code in (200, 422) and r.status_code != 413
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"nip=1&name=x", "application/x-www-form-urlencoded"),
+        (b"<asn><nip>1</nip></asn>", "application/xml"),
+        (b"\xff\xfe\xfd", "application/json"),
+        (b'{"nip": ', "application/json"),
+        (b"[]", "application/json"),
+        (b"", "application/json"),
+        (b'{"nip": "1"}', "text/plain"),
+    ],
+)
+async def test_malformed_bodies_and_wrong_content_types_are_4xx(
+    client: httpx.AsyncClient, content: bytes, content_type: str
+) -> None:
+    for method, path in (
+        ("POST", "/api/v1/asn"),
+        ("POST", "/api/v1/programmes"),
+        ("PATCH", "/api/v1/programmes/PLP-PRIMA"),
+        ("POST", "/api/v1/programmes/PLP-PRIMA/sessions"),
+    ):
+        r = await client.request(
+            method, path, content=content, headers={"content-type": content_type}
+        )
+        assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)

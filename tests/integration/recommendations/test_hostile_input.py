@@ -54,3 +54,13 @@ async def test_the_largest_page_and_offset_are_accepted(recs: Recs, path: str) -
 async def test_odd_text_in_paths_and_filters_is_4xx(recs: Recs, path: str) -> None:
     r = await recs.client.get(path)
     assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+
+
+async def test_a_huge_body_is_413_even_where_no_body_is_expected(recs: Recs) -> None:
+    r = await recs.client.request(
+        "GET",
+        "/api/v1/gaps",
+        content=b"x" * (2 * 1024 * 1024),
+        headers={"content-type": "text/plain"},
+    )
+    assert r.status_code == 413

@@ -174,8 +174,9 @@ class SurveyResponseIn(BaseModel):
         default_factory=now_jakarta,
         description=(
             "Waktu pengisian dengan zona waktu, ISO 8601; bawaan: sekarang (WIB). Waktu tanpa "
-            "zona ditolak, begitu pula lebih dari 5 menit di masa depan (time of the response "
-            "with a UTC offset; default now; naive or >5 min ahead is refused)."
+            "zona ditolak, begitu pula lebih dari 5 menit di masa depan atau sebelum tahun 2000 "
+            "(time of the response with a UTC offset; default now; naive, >5 min ahead or "
+            "before 2000 is refused)."
         ),
         examples=["2026-03-14T09:30:00+07:00"],
     )
