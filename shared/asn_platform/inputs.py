@@ -24,6 +24,7 @@ the database, is the ``asyncpg.DataError`` handler in ``asn_platform.http_errors
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -54,13 +55,25 @@ Offset = Annotated[
     ),
 ]
 
+# Exactly the categories refused: Cc (U+0000-001F, U+007F-009F) and Cs (U+D800-DFFF); the
+# regular expression finds the first one at C speed (intake validates every field of every
+# response), the loop below only runs to name it.
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_REFUSED_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _ALLOWED_IN_MULTILINE = frozenset("\n\r\t")
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """NFC-normalised ``value``; raises ``PydanticCustomError`` for control characters and
     unpaired surrogates (what PostgreSQL refuses, or what has no place in a name)."""
-    for ch in value:
+    found = (_REFUSED_MULTILINE if multiline else _REFUSED).search(value)
+    if found is None:
+        return (
+            value
+            if unicodedata.is_normalized("NFC", value)
+            else unicodedata.normalize("NFC", value)
+        )
+    for ch in value[found.start() :]:
         category = unicodedata.category(ch)
         if category == "Cs":
             raise PydanticCustomError(
