@@ -7,7 +7,7 @@ UTF-16 surrogate, the year 0248) is refused first, with a 422 naming the field, 
 documented in the OpenAPI document. The last line of defence, for anything that still reaches
 the database, is the ``asyncpg.DataError`` handler in ``asn_platform.http_errors``.
 
-- ``Limit`` / ``Offset``: page size 1..500 (default 100 where used) and rows to skip
+- ``Limit`` / ``Offset``: page size 1..1000 (default 100 where used) and rows to skip
   0..1,000,000, as query parameters.
 - ``Clean`` (one line) / ``CleanMultiline``: a str that is NFC-normalised and refused when it
   holds a control character (category Cc: NUL, ESC, DEL, C1 controls; newline, carriage
@@ -33,7 +33,7 @@ from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-MAX_LIMIT = 500
+MAX_LIMIT = 1000  # the largest page any route accepted before: no existing client breaks
 MAX_OFFSET = 1_000_000
 MIN_YEAR = 2000
 MAX_YEAR = 2100

@@ -10,9 +10,11 @@ All three run together so that enrollment's request/reply to recommendations is 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,12 +75,30 @@ def _serve(name: str, port: int, bootstrap: str, server_url: str, prefix: str) -
     return ServedService(name, f"http://127.0.0.1:{port}", server, thread)
 
 
+@contextmanager
+def _uvicorn_loggers_kept() -> Iterator[None]:
+    """uvicorn.Config(access_log=False) empties the access logger and stops its propagation for
+    the whole process; later tests read those lines (the NIP masking), so put them back."""
+    names = ("uvicorn", "uvicorn.access", "uvicorn.error")
+    saved = {
+        n: (list(lg.handlers), lg.propagate, lg.level, lg.disabled)
+        for n, lg in ((n, logging.getLogger(n)) for n in names)
+    }
+    try:
+        yield
+    finally:
+        for n, (handlers, propagate, level, disabled) in saved.items():
+            lg = logging.getLogger(n)
+            lg.handlers[:] = handlers
+            lg.propagate, lg.level, lg.disabled = propagate, level, disabled
+
+
 @pytest.fixture(scope="module")
 def fuzz_services(pg_server_url: str, db_factory: DatabaseFactory) -> Iterator[dict[str, str]]:
     """name -> base URL of each running service."""
     prefix = f"asn_test_fz_{db_factory.run_id}_"
     db_factory.created.extend(f"{prefix}{name}" for name in DEFINITIONS)
-    with test_broker() as broker:
+    with _uvicorn_loggers_kept(), test_broker() as broker:
         asyncio.run(ensure_topics(broker.bootstrap))
         base = service_base_port(len(DEFINITIONS))
         served = [

@@ -37,7 +37,7 @@ async def test_paging_beyond_the_bounds_is_refused_naming_the_parameter(
 
 async def test_paging_within_the_bounds_works(client: httpx.AsyncClient) -> None:
     for path in ("/api/v1/asn", "/api/v1/sessions"):
-        r = await client.get(path, params={"offset": "1000000", "limit": "500"})
+        r = await client.get(path, params={"offset": "1000000", "limit": "1000"})
         assert r.status_code == 200, r.text
 
 
