@@ -265,3 +265,12 @@ async def test_malformed_bodies_and_wrong_content_types_are_4xx(
             method, path, content=content, headers={"content-type": content_type}
         )
         assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)
+
+
+async def test_deeply_nested_json_is_a_4xx(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/api/v1/asn",
+        content=b'{"nip": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert 400 <= r.status_code < 500

@@ -216,3 +216,27 @@ async def test_public_form_with_nul_or_invalid_utf8_is_a_form_error(surveys: Sur
         )
         == 0
     )
+
+
+async def test_deeply_nested_json_is_a_4xx(surveys: Surveys) -> None:
+    for path in ("/api/v1/responses", "/api/v1/units"):
+        r = await surveys.client.post(
+            path,
+            content=b"[" * 50_000 + b"]" * 50_000,
+            headers={"content-type": "application/json", "X-Forwarded-For": new_ip()},
+        )
+        assert 400 <= r.status_code < 500, (path, r.status_code)
+
+
+@pytest.mark.parametrize(
+    "period", ["0000-Y", "9999-M12", "0248-Q1", "2026-M13", "2026-M0", "-1-Y", "2026-Q9", "\x00"]
+)
+async def test_odd_periods_are_4xx(surveys: Surveys, period: str) -> None:
+    for path in (
+        "/api/v1/ikm/units/disdukcapil",
+        "/api/v1/ikm/city",
+        "/api/v1/gaps",
+        "/api/v1/reports/units/disdukcapil",
+    ):
+        r = await surveys.client.get(path, params={"period": period})
+        assert r.status_code < 500, (path, period, r.status_code, r.text)
