@@ -4,8 +4,9 @@ an asyncpg pool on the service's own database, and the outbox relay.
 A service describes itself with a ``ServiceDefinition``; ``create_app`` wires it up and
 ``run_service`` serves it with uvicorn. Start-up order: database created if missing ->
 migrations (shared backbone tables, then the service's own) -> pool -> the service's
-``on_start`` (registers subscribers) -> broker -> outbox relay. Shutdown (SIGTERM) reverses
-it: stop fetching and finish in-flight handlers (broker.stop), flush the outbox, close the pool.
+``on_start`` (registers subscribers) -> broker -> outbox relay -> scheduled inbox purge
+(asn_platform.inbox_purge). Shutdown (SIGTERM) reverses it: stop the purge, stop fetching and
+finish in-flight handlers (broker.stop), flush the outbox, close the pool.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 import asyncpg
@@ -30,9 +32,11 @@ from asn_platform.audit import audit_router, install_audit
 from asn_platform.auth.access import document_access, make_guard, undeclared_routes
 from asn_platform.auth.headers import install_security_headers
 from asn_platform.auth.tokens import TokenVerifier
+from asn_platform.body_limit import BodyLimit
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
+from asn_platform.inbox_purge import InboxPurger
 from asn_platform.kafka import ensure_topics, make_broker
 from asn_platform.logs import configure_logging
 from asn_platform.outbox import OutboxRelay
@@ -41,6 +45,7 @@ from asn_platform.settings import PlatformSettings, load_settings
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=PlatformSettings)
+INBOX_PURGER = "inbox_purger"  # key in ServiceContext.extras
 
 
 @dataclass
@@ -121,6 +126,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             log.info("migrations applied: %s", ", ".join(applied))
         ctx._pool = await create_pool(ctx.database_dsn, settings.db_pool_min, settings.db_pool_max)
         relay = None
+        purger: InboxPurger | None = None
         try:
             await ensure_topics(settings.kafka_bootstrap_servers, settings=settings)
             if definition.on_start:
@@ -130,10 +136,20 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
                 ctx.pool, settings, name=ctx.name, retention_s=settings.outbox_retention_s
             )
             await relay.start()
+            purger = InboxPurger(
+                ctx.pool,
+                retention=timedelta(days=settings.inbox_retention_days),
+                interval_s=settings.inbox_purge_interval_s,
+                name=ctx.name,
+            )
+            ctx.extras[INBOX_PURGER] = purger
+            await purger.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
             yield
         finally:
             log.info("%s stopping", definition.name)
+            if purger is not None:
+                await purger.stop()
             await broker.stop()  # stop fetching, let in-flight handlers finish and commit
             for stopper in reversed(ctx._stoppers):
                 try:
@@ -191,6 +207,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
     install_audit(app, lambda: ctx.pool)
     install_security_headers(app, settings.cors_origins)
     instrument_http(app, registry, definition.name)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)  # outermost
     return app
 
 

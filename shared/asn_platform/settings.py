@@ -85,6 +85,21 @@ class PlatformSettings(AuthSettings):
     public_base_url: str | None = Field(
         default=None, description="Base URL shown to citizens (links, QR codes)."
     )
+    http_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body any route accepts (413 above it); routes may be stricter.",
+    )
+    # The scheduled inbox purge (asn_platform.inbox_purge explains why the horizon is safe).
+    inbox_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Forget inbox rows older than this; 0 keeps them all. Must exceed the "
+        "input topics' retention.ms plus segment.ms (Kafka's defaults: 7 + 7 days).",
+    )
+    inbox_purge_interval_s: float = Field(
+        default=3600.0, ge=1, description="How often the inbox purge runs."
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from asn_platform.auth import Role, allow
 from asn_platform.contracts.base import Nip, UnitId
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.inputs import Clean, Limit, Offset
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import ElementCode
 from asn_recommendations.consumers import ENGINE
@@ -28,8 +29,6 @@ from asn_recommendations.views import (
     unit_view,
 )
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 UnitFilter = Annotated[UnitId | None, Query(description="Only this unit.")]
 
 _GAPS_ALL = """
@@ -165,7 +164,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     @allow(Role.AUDITOR, Role.ORGANIZER)
     async def programme(
         request: Request,
-        scheduled_programme_id: Annotated[str, Path(min_length=1, max_length=64)],
+        scheduled_programme_id: Annotated[Clean, Path(min_length=1, max_length=64)],
     ) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             row = await conn.fetchrow(
@@ -202,7 +201,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     async def nudges(
         request: Request,
         nip: Annotated[Nip | None, Query(description="Only this person.")] = None,
-        programme_code: Annotated[str | None, Query(max_length=40)] = None,
+        programme_code: Annotated[Clean | None, Query(max_length=40)] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:

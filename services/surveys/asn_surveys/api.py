@@ -7,7 +7,7 @@ names the field in Indonesian with English beside it, in the platform's one erro
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -17,6 +17,7 @@ from asn_platform import audit
 from asn_platform.auth import Role, allow, any_role
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.inputs import Clean
 from asn_platform.periods import Period
 from asn_platform.timezone import now_jakarta
 from asn_surveys.buckets import UNIT_WIDE, city_buckets, unit_buckets
@@ -34,9 +35,12 @@ from asn_surveys.runtime import (
     parse_period,
 )
 from asn_surveys.units import (
+    PeriodText,
+    ServiceFilter,
     Unit,
     UnitIn,
     UnitPatch,
+    UnitPath,
     get_unit,
     insert_unit,
     list_units,
@@ -218,7 +222,7 @@ def build_api(runtime: Runtime) -> APIRouter:
 
     @router.get("/units/{unit_id}", tags=[TAG_UNITS], summary="Satu unit layanan")
     @any_role  # units are listed publicly on /s too
-    async def one_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    async def one_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         return (await _unit_or_404(runtime, unit_id)).to_json(lang_of(request))
 
     @router.patch(
@@ -228,7 +232,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         openapi_extra=_body_schema(UnitPatch),
     )
     @allow(Role.UNIT_OPERATOR, unit_param="unit_id")
-    async def patch_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    async def patch_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         patch = _validate(UnitPatch, await _json(runtime, request))
         given = patch.model_fields_set
         nullable = {"district", "weights"}
@@ -267,7 +271,7 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Kuesioner unit: layanan, pertanyaan, label jawaban, bobot",
     )
     @any_role  # units are listed publicly on /s too
-    async def questionnaire(unit_id: str, request: Request) -> dict[str, Any]:
+    async def questionnaire(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         unit = await _unit_or_404(runtime, unit_id)
         lang = lang_of(request)
         return {
@@ -345,10 +349,12 @@ def build_api(runtime: Runtime) -> APIRouter:
     )
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def unit_ikm(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
+        service: ServiceFilter | None = Query(default=None),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -382,7 +388,9 @@ def build_api(runtime: Runtime) -> APIRouter:
     @allow(Role.AUDITOR)
     async def city_ikm(
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -418,8 +426,8 @@ def build_api(runtime: Runtime) -> APIRouter:
     @router.get("/gaps", tags=[TAG_IKM], summary="Status kesenjangan layanan per unit/unsur")
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def gaps(
-        unit_id: str | None = Query(default=None),
-        period: str | None = Query(default=None),
+        unit_id: Annotated[Clean | None, Query(max_length=100)] = None,
+        period: PeriodText | None = Query(default=None),
         open_only: bool = Query(default=True),
     ) -> dict[str, Any]:
         chosen = parse_period(period, runtime.policy.kind) if period else None
@@ -463,10 +471,10 @@ def build_api(runtime: Runtime) -> APIRouter:
     )
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def report(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(default=None),
+        service: ServiceFilter | None = Query(default=None),
         format: Literal["html", "csv"] = Query(default="html"),
     ) -> Response:
         chosen = parse_period(period, runtime.policy.kind)

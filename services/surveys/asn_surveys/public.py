@@ -25,7 +25,7 @@ from asn_surveys.domain.response import MAX_AGE, MIN_AGE, SurveyResponseIn
 from asn_surveys.intake import IntakeRefused
 from asn_surveys.questionnaire import bidang_label, profile_choices, questions
 from asn_surveys.runtime import RETRY_AFTER_UNAVAILABLE_S, IntakeUnavailable, Runtime
-from asn_surveys.units import Unit, get_unit, list_units
+from asn_surveys.units import Unit, UnitPath, get_unit, list_units
 
 TAG = "formulir publik / public form"
 FORM_FIELDS = ("service", "sex", "age", "education", "occupation", "comment", "client_ref")
@@ -203,7 +203,7 @@ def build_public(runtime: Runtime) -> APIRouter:
 
     @router.get("/s/{unit_id}", response_class=HTMLResponse, summary="Formulir SKM unit")
     @public
-    async def form(unit_id: str, request: Request) -> HTMLResponse:
+    async def form(unit_id: UnitPath, request: Request) -> HTMLResponse:
         lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
@@ -217,7 +217,7 @@ def build_public(runtime: Runtime) -> APIRouter:
         responses={303: {"description": "Tersimpan: ke halaman terima kasih"}},
     )
     @public
-    async def submit(unit_id: str, request: Request) -> Response:
+    async def submit(unit_id: UnitPath, request: Request) -> Response:
         body = await runtime.read_body(request)
         fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
         lang = "en" if fields.get("lang") == "en" else "id"
@@ -267,7 +267,7 @@ def build_public(runtime: Runtime) -> APIRouter:
 
     @router.get("/s/{unit_id}/terima-kasih", response_class=HTMLResponse, summary="Terima kasih")
     @public
-    async def thanks(unit_id: str, request: Request) -> HTMLResponse:
+    async def thanks(unit_id: UnitPath, request: Request) -> HTMLResponse:
         lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
@@ -282,7 +282,7 @@ def build_public(runtime: Runtime) -> APIRouter:
         responses={200: {"content": {"image/svg+xml": {}}}},
     )
     @public
-    async def qr(unit_id: str, request: Request) -> Response:
+    async def qr(unit_id: UnitPath, request: Request) -> Response:
         async with runtime.pool.acquire() as conn:
             unit = await get_unit(conn, unit_id)
         if unit is None:

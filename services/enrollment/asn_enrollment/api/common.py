@@ -6,14 +6,15 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 from uuid import UUID
 
 import asyncpg
-from fastapi import Request
+from fastapi import Path, Request
 from pydantic import BaseModel
 
 from asn_enrollment.domain.nip import NipError, parse_nip
+from asn_enrollment.domain.roster import NipText, UnitText
 from asn_enrollment.errors import FieldInvalid
 from asn_platform import audit
 from asn_platform.timezone import now_jakarta
@@ -21,6 +22,10 @@ from asn_platform.timezone import now_jakarta
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEADLOCK_RETRIES = 3
+
+# Path parameters: bounded text first (asn_platform.inputs), then parsed (valid_nip).
+NipPath = Annotated[NipText, Path(description="NIP, 18 digits")]
+UnitPath = Annotated[UnitText, Path(description="Service unit id")]
 
 
 # Pool connections are proxies of asyncpg.Connection; the store is typed against the latter.

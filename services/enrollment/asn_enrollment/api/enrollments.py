@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
@@ -18,11 +17,13 @@ from asn_enrollment.api.common import (
     unit_of_enrollment,
     valid_nip,
 )
+from asn_enrollment.domain.roster import NipText
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import enrollments as store
 from asn_platform.auth import Role, allow, principal_of
 from asn_platform.auth.access import forbidden
+from asn_platform.inputs import BoundedDateTime, CleanMultiline
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import EnrollmentStatus
 
@@ -30,7 +31,7 @@ from asn_platform.vocabulary import EnrollmentStatus
 class InviteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    nip: str = Field(description="NIP of the civil servant (18 digits)")
+    nip: NipText = Field(description="NIP of the civil servant (18 digits)")
     accept: bool = Field(
         default=False,
         description=(
@@ -49,9 +50,13 @@ class TransitionIn(BaseModel):
             "attended, no_show, completed (score required)"
         )
     )
-    reason: str | None = Field(default=None, max_length=2000, description="Why (declines)")
-    score: int | None = Field(default=None, description="Completion score 0-100")
-    completed_at: datetime | None = Field(
+    reason: CleanMultiline | None = Field(
+        default=None, max_length=2000, description="Why (declines)"
+    )
+    score: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Completion score 0-100"
+    )
+    completed_at: BoundedDateTime | None = Field(
         default=None, description="When completed, if not now (with offset)"
     )
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from asn_enrollment.api.common import reading, this_year, unit_of_nip, valid_nip
+from asn_enrollment.api.common import NipPath, UnitPath, reading, this_year, unit_of_nip, valid_nip
 from asn_enrollment.errors import NotFound
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import ledger as store
@@ -24,7 +24,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
 
     @api.get("/asn/{nip}/jp", summary="JP seorang ASN dalam setahun / a person's JP in a year")
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, Role.ASN, unit_lookup=unit_of_nip, nip_param="nip")
-    async def person_jp(nip: str, year: Year = None) -> dict[str, Any]:
+    async def person_jp(nip: NipPath, year: Year = None) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await roster_store.require(conn, nip)
@@ -44,7 +44,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         summary="ASN di bawah 20 JP dalam satu unit / who in a unit is below 20 JP",
     )
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
-    async def unit(unit_id: str, year: Year = None) -> dict[str, Any]:
+    async def unit(unit_id: UnitPath, year: Year = None) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             found = await store.unit(conn, unit_id, year or this_year())
         if found is None:

@@ -11,19 +11,21 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from asn_enrollment.api.common import (
+    NipPath,
     body_summary,
     in_transaction,
     reading,
     unit_of_nip,
     valid_nip,
 )
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.domain.roster import CivilServant, NipText, RankText, UnitText
 from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
 from asn_enrollment.errors import FieldInvalid
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import enrollments as enrollment_store
 from asn_enrollment.store import roster as store
 from asn_platform.auth import Role, allow
+from asn_platform.inputs import Limit, Name, Offset, SafeText
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang
@@ -34,13 +36,13 @@ class AsnPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    unit_id: str | None = None
-    bidang: str | None = None
-    position: str | None = None
-    position_type: str | None = None
-    rank: str | None = None
-    supervisor_nip: str | None = None
+    name: Name | None = None
+    unit_id: UnitText | None = None
+    bidang: SafeText | None = None
+    position: SafeText | None = None
+    position_type: SafeText | None = None
+    rank: RankText | None = None
+    supervisor_nip: NipText | None = None
     active: bool | None = None
 
 
@@ -94,11 +96,11 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
     @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def list_asn(
-        unit_id: str | None = None,
+        unit_id: Annotated[UnitText | None, Query()] = None,
         bidang: Bidang | None = None,
         active: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> AsnList:
         async with reading(ctx.pool) as conn:
             total, rows = await store.search(
@@ -176,14 +178,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         unit_lookup=unit_of_nip,
         nip_param="nip",
     )
-    async def get_asn(nip: str) -> dict[str, Any]:
+    async def get_asn(nip: NipPath) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             return store.servant_json(await store.require(conn, nip))
 
     @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
     @allow(Role.ADMIN)
-    async def patch_asn(nip: str, body: AsnPatch) -> dict[str, Any]:
+    async def patch_asn(nip: NipPath, body: AsnPatch) -> dict[str, Any]:
         nip = valid_nip(nip)
         changes = body.model_dump(exclude_unset=True)
         row = await in_transaction(
@@ -196,7 +198,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
     )
     @allow(Role.ADMIN)
-    async def deactivate_asn(nip: str) -> dict[str, Any]:
+    async def deactivate_asn(nip: NipPath) -> dict[str, Any]:
         nip = valid_nip(nip)
         row = await in_transaction(
             ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()), {"active": False}
@@ -212,7 +214,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         unit_lookup=unit_of_nip,
         nip_param="nip",
     )
-    async def person_enrollments(nip: str) -> list[dict[str, Any]]:
+    async def person_enrollments(nip: NipPath) -> list[dict[str, Any]]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await store.require(conn, nip)
