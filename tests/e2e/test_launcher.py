@@ -109,7 +109,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
     )
     launcher = psutil.Process(proc.pid)
     try:
-        _wait_ready(base, tmp_path)
+        _wait_ready(base, tmp_path, timeout_s=120)
         before = _service_pids(launcher)
         old_broker = _tansu(launcher)
         old_broker.kill()
@@ -120,7 +120,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
                 break
             time.sleep(0.2)
         assert _tansu(launcher).pid != old_broker.pid
-        _wait_ready(base, tmp_path)
+        _wait_ready(base, tmp_path, timeout_s=120)
         after = _service_pids(launcher)
         assert after and not (after & before), "services were not restarted with the broker"
     finally:
@@ -146,7 +146,7 @@ def test_kafka_killed_is_restarted_on_its_data_and_services_reconnect(
     )
     launcher = psutil.Process(proc.pid)
     try:
-        _wait_ready(base, tmp_path, timeout_s=90)
+        _wait_ready(base, tmp_path, timeout_s=120)
         before = _service_pids(launcher)
         [old] = _java(launcher)
         old.kill()  # SIGKILL, as a crash
@@ -158,7 +158,7 @@ def test_kafka_killed_is_restarted_on_its_data_and_services_reconnect(
             time.sleep(0.2)
         [new] = _java(launcher)
         assert new.pid != old.pid
-        _wait_ready(base, tmp_path, timeout_s=60)
+        _wait_ready(base, tmp_path, timeout_s=120)
         assert _service_pids(launcher) == before, "Kafka is durable: services keep running"
         out = (tmp_path / "launcher.out").read_text()
         assert "restarting it on its data" in out
@@ -172,7 +172,7 @@ def test_kafka_killed_is_restarted_on_its_data_and_services_reconnect(
 def test_ctrl_c_leaves_no_process_behind(tmp_path):
     proc, base = _start(tmp_path, {})  # embedded broker and embedded PostgreSQL
     launcher = psutil.Process(proc.pid)
-    _wait_ready(base, tmp_path)
+    _wait_ready(base, tmp_path, timeout_s=120)
     children = launcher.children(recursive=True)
     pgdata = tmp_path / "data" / "postgres"
     postmaster = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
