@@ -4,7 +4,9 @@
 # Keep .env out of version control (it is in .gitignore) and in your secret store.
 set -euo pipefail
 rand() { python3 -c 'import secrets; print(secrets.token_urlsafe(24))'; }
-cluster_id() { python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())'; }
+cluster_id() { python3 -c 'import base64, uuid
+while (c := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"): pass
+print(c)'; }
 cat <<ENV
 KAFKA_CLUSTER_ID=$(cluster_id)
 KAFKA_ADMIN_PASSWORD=$(rand)

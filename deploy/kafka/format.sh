@@ -16,6 +16,6 @@ inter.broker.listener.name=CLIENT
 log.dirs=/var/lib/kafka/data
 PROPS
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted \
-  --cluster-id "$KAFKA_CLUSTER_ID" --config /tmp/format.properties \
+  --cluster-id="$KAFKA_CLUSTER_ID" --config /tmp/format.properties \
   --add-scram "SCRAM-SHA-512=[name=admin,password=$ASN_KAFKA_ADMIN_PASSWORD]"
 echo "storage ready"

@@ -127,8 +127,12 @@ def classpath() -> str:
 
 
 def random_cluster_id() -> str:
-    """Kafka's Uuid text form: 16 random bytes, base64url without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """Kafka's Uuid text form: 16 random bytes, base64url without padding; never starting
+    with '-' (a command line would read it as an option)."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
 LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
@@ -279,8 +283,7 @@ class EmbeddedKafka:
             "format",
             "--config",
             str(self.data_dir / "server.properties"),
-            "--cluster-id",
-            random_cluster_id(),
+            f"--cluster-id={random_cluster_id()}",
             "--ignore-formatted",
             "--add-scram",
             f"{SCRAM}=[name={ADMIN_USER},password={self.admin_password}]",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,16 +23,24 @@ from aiokafka.errors import (
 from asn_platform import access, topics
 from asn_platform.partners_cli import parser as partners_parser
 from asn_platform.partners_cli import run as partners_run
-from asn_platform.testing import TestBroker
+from asn_platform.testing import TestBroker, start_kafka
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka_only]
 
 
 @pytest.fixture(scope="module")
-def kafka(session_broker: TestBroker, kafka_topics: str) -> Any:
+def kafka(session_broker: TestBroker) -> Iterator[Any]:
+    """A Kafka of its own: the probes written here are not CloudEvents, and must not reach the
+    session broker's topics that other tests read."""
     if session_broker.kafka is None:
         pytest.skip("needs the embedded Apache Kafka")
-    return session_broker.kafka
+    broker = start_kafka()
+    try:
+        access.ensure_topics_sync(access.admin_client(broker.admin_config()))
+        yield broker
+    finally:
+        broker.stop()
+        shutil.rmtree(broker.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -43,3 +43,10 @@ def test_partner_rules_are_literal_reads_and_a_prefixed_group():
         topics.RECOMMENDATION_ISSUED,
         topics.NUDGE_REQUESTED,
     }
+
+
+def test_a_cluster_id_never_looks_like_an_option():
+    from asn_platform.embedded.kafka import random_cluster_id
+
+    ids = [random_cluster_id() for _ in range(2000)]
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
