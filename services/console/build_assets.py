@@ -53,7 +53,10 @@ def build() -> int:
     for package, inner, dest in FILES:
         installed = json.loads((modules / package / "package.json").read_text())["version"]
         if installed != locked[package]:
-            print(f"{package} {installed} installed, {locked[package]} locked: npm ci", file=sys.stderr)
+            print(
+                f"{package} {installed} installed, {locked[package]} locked: npm ci",
+                file=sys.stderr,
+            )
             return 1
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(modules / package / inner, dest)

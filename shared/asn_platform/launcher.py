@@ -34,6 +34,7 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("surveys", "asn_surveys"),
     ("enrollment", "asn_enrollment"),
     ("recommendations", "asn_recommendations"),
+    ("console", "asn_console"),  # the web console (base + 4); owns no data
 )
 
 console = Console(stderr=True)
@@ -142,7 +143,9 @@ class Platform:
             "ASN_DATABASE_URL": self.database_url,
             "ASN_LOG_FORMAT": os.environ.get("ASN_LOG_FORMAT", "json"),
             **self.oidc_env,
-        }
+            **{f"ASN_{name.upper()}_URL": f"http://127.0.0.1:{self.base_port + i}"
+               for i, (name, _) in enumerate(SERVICES[:3], start=1)},  # for the console
+        }  # fmt: skip
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         env.pop("DATABASE_URL", None)
         if not self.services:
@@ -178,10 +181,16 @@ class Platform:
         table.add_column("URL")
         table.add_column("API docs")
         for svc in self.services:
-            table.add_row(svc.name, svc.url, f"{svc.url}/docs")
+            table.add_row(svc.name, svc.url, "-" if svc.name == "console" else f"{svc.url}/docs")
         if self.identity is not None:
             table.add_row("identity (dev)", self.identity.issuer, "asn-platform token --role admin")
         console.print(table)
+        if self.identity is not None:
+            from asn_platform.devkit_oidc import DEV_PASSWORD, USERS
+
+            users = ", ".join(f"{u.username} ({'/'.join(u.roles) or '-'})" for u in USERS)
+            console.print(f"Console: [bold]http://127.0.0.1:{self.base_port + 4}[/] · dev users, password "
+                          f"[bold]{DEV_PASSWORD}[/]: {users}")  # fmt: skip
         console.print(f"Logs: {self.data_dir}/<service>.log   Ctrl-C stops everything.")
 
     def supervise_once(self) -> None:

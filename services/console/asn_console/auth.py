@@ -27,9 +27,9 @@ from urllib.parse import urlencode
 import httpx
 from fastapi import Request
 
+from asn_console.settings import Settings
 from asn_platform.auth.principal import Principal
 from asn_platform.auth.tokens import TokenVerifier
-from asn_console.settings import Settings
 
 SESSION_COOKIE = "asn_console_session"
 LOGIN_COOKIE = "asn_console_login"
@@ -140,7 +140,10 @@ class Oidc:
         endpoint = conf.get("end_session_endpoint")
         if not endpoint:
             return None
-        query = {"post_logout_redirect_uri": post_logout, "client_id": self.settings.console_client_id}
+        query = {
+            "post_logout_redirect_uri": post_logout,
+            "client_id": self.settings.console_client_id,
+        }
         if id_token:
             query["id_token_hint"] = id_token
         return f"{endpoint}?{urlencode(query)}"
@@ -167,7 +170,9 @@ class SessionStore:
     def begin(self, redirect_uri: str, next_url: str) -> tuple[str, PendingLogin]:
         self._sweep()
         state = secrets.token_urlsafe(24)
-        pending = PendingLogin(secrets.token_urlsafe(48), secrets.token_urlsafe(16), redirect_uri, next_url)
+        pending = PendingLogin(
+            secrets.token_urlsafe(48), secrets.token_urlsafe(16), redirect_uri, next_url
+        )
         self.pending[state] = pending
         return state, pending
 
@@ -177,9 +182,13 @@ class SessionStore:
             return None
         return pending
 
-    def create(self, token: str, principal: Principal, exp: float, id_token: str | None, name: str) -> Session:
+    def create(
+        self, token: str, principal: Principal, exp: float, id_token: str | None, name: str
+    ) -> Session:
         self._sweep()
-        session = Session(secrets.token_urlsafe(32), token, principal, exp, id_token=id_token, name=name)
+        session = Session(
+            secrets.token_urlsafe(32), token, principal, exp, id_token=id_token, name=name
+        )
         self.sessions[session.sid] = session
         return session
 

@@ -45,15 +45,19 @@ class UserApi:
         self.services = services
         self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
 
-    async def raw(
-        self, service: str, method: str, path: str, **kwargs: Any
-    ) -> httpx.Response:
+    async def raw(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         url = f"{self.services.urls[service]}{path}"
         try:
             return await self.services.http.request(method, url, headers=self.headers, **kwargs)
         except httpx.HTTPError as err:
-            raise ServiceError(service, 503, {"message": "Layanan tidak dapat dihubungi",
-                                              "message_en": f"Service unreachable ({err.__class__.__name__})"}) from err
+            raise ServiceError(
+                service,
+                503,
+                {
+                    "message": "Layanan tidak dapat dihubungi",
+                    "message_en": f"Service unreachable ({err.__class__.__name__})",
+                },
+            ) from err
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         r = await self.raw(service, method, path, **kwargs)

@@ -17,13 +17,13 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from asn_platform.auth.headers import install_security_headers
-from asn_platform.logs import configure_logging
-from asn_platform.settings import load_settings
-from asn_console.auth import Oidc, Signer, SessionStore
+from asn_console.auth import Oidc, SessionStore, Signer
 from asn_console.clients import Services
 from asn_console.pages import install_pages
 from asn_console.settings import Settings
+from asn_platform.auth.headers import install_security_headers
+from asn_platform.logs import configure_logging
+from asn_platform.settings import load_settings
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent

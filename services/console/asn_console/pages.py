@@ -20,13 +20,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from asn_platform.auth.principal import Principal
-from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable
 from asn_console import formatting as fmt
 from asn_console.auth import (
     LOGIN_COOKIE,
-    SESSION_COOKIE,
     LOGIN_TTL_S,
+    SESSION_COOKIE,
     Session,
     base_url,
     is_secure,
@@ -34,6 +32,8 @@ from asn_console.auth import (
 )
 from asn_console.clients import ServiceError, UserApi
 from asn_console.i18n import LANG_COOKIE, ROLE, STATUS, lang_of, pick
+from asn_platform.auth.principal import Principal
+from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -237,7 +237,7 @@ def _back(request: Request, fallback: str) -> str:
     ref = request.headers.get("referer", "")
     base = str(request.base_url)
     if ref.startswith(base):
-        return safe_next("/" + ref[len(base):])
+        return safe_next("/" + ref[len(base) :])
     return fallback
 
 
@@ -755,7 +755,15 @@ def install_pages(app: FastAPI) -> None:
         writer = csv.writer(out, delimiter=";")  # Indonesian spreadsheets: decimal comma
         writer.writerow(["nip", "nama", "jp", "kekurangan_jp", "tahun"])
         for b in found.get("below", []):
-            writer.writerow([b["nip"], b["name"], fmt.number(b["jp"], 0), fmt.number(b["shortfall"], 0), found["year"]])
+            writer.writerow(
+                [
+                    b["nip"],
+                    b["name"],
+                    fmt.number(b["jp"], 0),
+                    fmt.number(b["shortfall"], 0),
+                    found["year"],
+                ]
+            )
         return Response(
             "\ufeff" + out.getvalue(),
             media_type="text/csv; charset=utf-8",
