@@ -145,6 +145,7 @@ class Platform:
             **self.oidc_env,
             **{f"ASN_{name.upper()}_URL": f"http://127.0.0.1:{self.base_port + i}"
                for i, (name, _) in enumerate(SERVICES[:3], start=1)},  # for the console
+            "ASN_CONSOLE_URL": f"http://127.0.0.1:{self.base_port + 4}",  # linked from each /
         }  # fmt: skip
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         env.pop("DATABASE_URL", None)

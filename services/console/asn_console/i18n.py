@@ -34,3 +34,24 @@ def pick(pair: tuple[str, str] | None, lang: str, fallback: str = "") -> str:
     if pair is None:
         return fallback
     return pair[1] if lang == "en" else pair[0]
+
+WORDS = {
+    # gap decisions (recommendations)
+    "scheduled": ("Dijadwalkan pelatihan", "Training scheduled"),
+    "flagged": ("Diteruskan ke pimpinan", "Flagged to management"),
+    "skipped": ("Tidak dijadwalkan", "Not scheduled"),
+    "retry": ("Dicoba lagi nanti", "Retried later"),
+    # gap states
+    "opened": ("Terbuka", "Open"),
+    "open": ("Terbuka", "Open"),
+    "reopened": ("Terbuka lagi", "Reopened"),
+    "recovered": ("Pulih", "Recovered"),
+    "closed": ("Ditutup", "Closed"),
+}
+
+
+def word(value: str | None, lang: str) -> str:
+    """A service's code word (e.g. a decision outcome) in the reader's language."""
+    if not value:
+        return "-"
+    return pick(WORDS.get(value), lang, value)

@@ -31,7 +31,7 @@ from asn_console.auth import (
     safe_next,
 )
 from asn_console.clients import ServiceError, UserApi
-from asn_console.i18n import LANG_COOKIE, ROLE, STATUS, lang_of, pick
+from asn_console.i18n import LANG_COOKIE, ROLE, STATUS, lang_of, pick, word
 from asn_platform.auth.principal import Principal
 from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable
 
@@ -130,6 +130,7 @@ def render(
             "wib": lambda v: fmt.wib(v, lang),
             "day": lambda v: fmt.day(v, lang),
             "status_label": lambda s: pick(STATUS.get(s), lang, s),
+            "word": lambda w: word(w, lang),
             "mutu_label": lambda m: pick(MUTU_LABELS.get(m), lang, m or "-"),
             "session": session,
             "user": session.principal if session else None,
