@@ -35,6 +35,7 @@ def pick(pair: tuple[str, str] | None, lang: str, fallback: str = "") -> str:
         return fallback
     return pair[1] if lang == "en" else pair[0]
 
+
 WORDS = {
     # gap decisions (recommendations)
     "scheduled": ("Dijadwalkan pelatihan", "Training scheduled"),

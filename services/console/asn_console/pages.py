@@ -34,6 +34,7 @@ from asn_console.clients import ServiceError, UserApi
 from asn_console.i18n import LANG_COOKIE, ROLE, STATUS, lang_of, pick, word
 from asn_platform.auth.principal import Principal
 from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable
+from asn_platform.timezone import JAKARTA
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -620,6 +621,63 @@ def install_pages(app: FastAPI) -> None:
             {"sessions": sessions, "programmes": programmes,
              "can_edit": session.principal.has("admin", "organizer")},
         )  # fmt: skip
+
+    @app.post("/sessions")
+    async def open_session(request: Request) -> Response:
+        """Open a session of a programme; times typed in WIB (datetime-local inputs)."""
+        session = _need(request, "organizer")
+        form = await _form(request, session)
+        lang = lang_of(request)
+        code = form.get("programme_code", "")
+        try:
+            starts = datetime.fromisoformat(form.get("starts_at", "")).replace(tzinfo=JAKARTA)
+            ends = datetime.fromisoformat(form.get("ends_at", "")).replace(tzinfo=JAKARTA)
+        except ValueError:
+            return RedirectResponse(
+                "/sessions?problem=" + quote(pick(("Isi waktu mulai dan selesai.",
+                                                    "Fill in start and end times."), lang)), 303
+            )  # fmt: skip
+        body: dict[str, Any] = {"starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
+        if form.get("place"):
+            body["place"] = form["place"][:300]
+        if form.get("capacity"):
+            try:
+                body["capacity"] = int(form["capacity"])
+            except ValueError:
+                pass
+        api = _api(request, session)
+        r = await api.raw(
+            "enrollment", "POST", f"/api/v1/programmes/{quote(code)}/sessions", json=body
+        )
+        if r.status_code not in (200, 201):
+            err = ServiceError("enrollment", r.status_code, r.json() if r.content else {})
+            if r.status_code == 401:
+                raise err
+            return RedirectResponse("/sessions?problem=" + quote(err.message(lang)[:300]), 303)
+        return RedirectResponse(f"/sessions/{r.json()['id']}", 303)
+
+    @app.post("/sessions/{session_id}/invite")
+    async def invite(request: Request, session_id: str) -> Response:
+        session = _need(request, "organizer")
+        form = await _form(request, session)
+        nip = form.get("nip", "").strip()
+        back = f"/sessions/{quote(session_id)}"
+        if not NIP.match(nip):
+            problem = pick(("NIP harus 18 angka.", "A NIP has 18 digits."), lang_of(request))
+            return RedirectResponse(f"{back}?problem={quote(problem)}", 303)
+        api = _api(request, session)
+        r = await api.raw(
+            "enrollment", "POST", f"/api/v1/sessions/{quote(session_id)}/enrollments",
+            json={"nip": nip, "accept": form.get("accept") == "1"},
+        )  # fmt: skip
+        if r.status_code not in (200, 201):
+            err = ServiceError("enrollment", r.status_code, r.json() if r.content else {})
+            if r.status_code == 401:
+                raise err
+            return RedirectResponse(
+                f"{back}?problem={quote(err.message(lang_of(request))[:300])}", 303
+            )
+        return RedirectResponse(back, 303)
 
     @app.get("/sessions/{session_id}")
     async def session_page(request: Request, session_id: str) -> Response:

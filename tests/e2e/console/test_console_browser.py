@@ -3,7 +3,8 @@ the demo's data): every login goes through the identity provider's login page.
 
 - the admin sees the city dashboard and a unit page with their charts drawn (non-empty canvas);
 - a Disdukcapil operator reaches their unit and is refused DPMPTSP's;
-- an organiser marks attendance and completion on a session's roster and the person's JP rises;
+- an organiser opens a session, invites a person, marks attendance and completion, and the
+  person's JP rises;
 - a civil servant on a 390x844 screen accepts one invitation and declines another with a
   reason; the decline reaches recommendations (a nudge appears);
 - axe-core finds no serious or critical violation on the main pages.
@@ -297,40 +298,57 @@ def test_unit_operator_sees_only_own_unit(platform: Running, browser: Any) -> No
     assert IKA not in browser.page_source  # scoped to the operator's own unit
 
 
-def test_organiser_marks_attendance_and_completion(platform: Running, browser: Any) -> None:
+def test_organiser_opens_a_session_invites_and_marks_completion(
+    platform: Running, browser: Any
+) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     admin = platform.admin()
     with httpx.Client(base_url=platform.urls.enrollment, headers=admin, timeout=15) as api:
-        created = api.post(
-            "/api/v1/programmes/ADMINDUK/sessions",
-            json={"starts_at": "2027-02-01T08:00:00+07:00", "ends_at": "2027-02-04T16:00:00+07:00",
-                  "place": "Aula BKPSDM"},
-        )  # fmt: skip
-        assert created.status_code in (200, 201), created.text
-        session_id = created.json()["id"]
-        seat = api.post(
-            f"/api/v1/sessions/{session_id}/enrollments", json={"nip": IKA, "accept": True}
-        )
-        assert seat.status_code in (200, 201), seat.text
         jp_before = api.get(f"/api/v1/asn/{IKA}/jp").json()["jp"]
 
-    login(browser, platform.console, "penyelenggara.bkpsdm", f"/sessions/{session_id}")
-    assert f"/sessions/{session_id}" in browser.current_url
+    login(browser, platform.console, "penyelenggara.bkpsdm", "/sessions")
+    assert browser.current_url.endswith("/sessions")
+    browser.find_element(By.CSS_SELECTOR, "#open-session summary").click()
+    Select(browser.find_element(By.ID, "programme_code")).select_by_value("ADMINDUK")
+    for field, value in (("starts_at", "2027-02-01T08:00"), ("ends_at", "2027-02-04T16:00")):
+        browser.execute_script(
+            "arguments[0].value = arguments[1]", browser.find_element(By.ID, field), value
+        )
+    browser.find_element(By.ID, "place").send_keys("Aula BKPSDM")
+    shoot(browser, "organiser-open-session")
+    browser.find_element(By.CSS_SELECTOR, "#open-session button[type=submit]").click()
+    WebDriverWait(browser, 15).until(lambda d: "/sessions/" in d.current_url)
+    assert "1 Februari 2027, 08.00 WIB" in browser.find_element(By.CLASS_NAME, "sub").text
+
+    browser.find_element(By.ID, "nip").send_keys(IKA)
+    browser.find_element(By.NAME, "accept").click()
+    browser.find_element(By.CSS_SELECTOR, "form[action$='/invite'] button").click()
+    WebDriverWait(browser, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
+    )
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
+    assert row.find_element(By.CSS_SELECTOR, ".state").text == "Terdaftar"
     shoot(browser, "organiser-roster-before")
     row.find_element(By.CSS_SELECTOR, "button.attend").click()
+    WebDriverWait(browser, 15).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Hadir"
+    )
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
-    assert "Hadir" in row.text
     row.find_element(By.CSS_SELECTOR, "input.score").send_keys("88")
     row.find_element(By.CSS_SELECTOR, "button.complete").click()
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
-    assert "Selesai" in row.text and "88" in row.text
+    WebDriverWait(browser, 15).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Selesai"
+    )
+    assert "88" in browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]').text
     problems = axe(browser)
     shoot(browser, "organiser-roster-after")
     with httpx.Client(base_url=platform.urls.enrollment, headers=admin, timeout=15) as api:
         jp_after = api.get(f"/api/v1/asn/{IKA}/jp").json()["jp"]
     assert jp_after == jp_before + 32  # ADMINDUK is 32 JP
+    browser.get(f"{platform.console}/sessions")
+    problems += axe(browser)
     assert not problems, problems
 
 
