@@ -9,7 +9,7 @@ import logging
 import re
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -619,6 +619,7 @@ def install_pages(app: FastAPI) -> None:
             request,
             "sessions.html",
             {"sessions": sessions, "programmes": programmes,
+             "calendar": month_calendar(sessions, lang_of(request)),
              "can_edit": session.principal.has("admin", "organizer")},
         )  # fmt: skip
 
@@ -899,6 +900,35 @@ def install_pages(app: FastAPI) -> None:
              "sessions": by_id, "jp": jp, "recs": recs, "nudges": nudges.get("items", []),
              "problem": problem, "jp_chart": _jp_chart(jp, lang_of(request))},
         )  # fmt: skip
+
+
+def month_calendar(
+    sessions: list[dict[str, Any]], lang: str, months: int = 3, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Month grids (Monday first) from this month on, each day with the sessions running on it
+    (WIB dates), for the calendar view; at most `months` months."""
+    import calendar as cal
+
+    today = today or datetime.now(JAKARTA).date()
+    spans = []
+    for s in sessions:
+        first = datetime.fromisoformat(s["starts_at"]).astimezone(JAKARTA).date()
+        last = datetime.fromisoformat(s["ends_at"]).astimezone(JAKARTA).date()
+        spans.append((first, last, s))
+    out = []
+    year, month = today.year, today.month
+    names = fmt.MONTHS_EN if lang == "en" else fmt.MONTHS_ID
+    for _ in range(months):
+        weeks = []
+        for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            weeks.append([
+                {"day": d, "in_month": d.month == month, "today": d == today,
+                 "sessions": [s for first, last, s in spans if first <= d <= last]}
+                for d in week
+            ])  # fmt: skip
+        out.append({"label": f"{names[month - 1]} {year}", "weeks": weeks})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 async def _none(value: Any) -> Any:

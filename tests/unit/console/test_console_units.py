@@ -108,3 +108,19 @@ def test_templates_have_no_inline_script() -> None:
         for tag in re.findall(r"<script\b[^>]*>", path.read_text()):
             assert "src=" in tag or 'type="application/json"' in tag, (path.name, tag)
         assert not re.search(r"\son[a-z]+=", path.read_text()), path.name
+
+
+def test_month_calendar_puts_sessions_on_their_wib_days() -> None:
+    from datetime import date
+
+    from asn_console.pages import month_calendar
+
+    sessions = [{"id": "s1", "programme_code": "PLP-PRIMA", "programme_title": "Prima",
+                 "starts_at": "2026-12-16T01:00:00+00:00", "ends_at": "2026-12-18T09:00:00+00:00"}]  # fmt: skip
+    months = month_calendar(sessions, "id", months=2, today=date(2026, 12, 2))
+    assert [m["label"] for m in months] == ["Desember 2026", "Januari 2027"]
+    days = {d["day"]: d for week in months[0]["weeks"] for d in week}
+    assert [d for d, v in days.items() if v["sessions"]] == [
+        date(2026, 12, 16), date(2026, 12, 17), date(2026, 12, 18)
+    ]  # fmt: skip
+    assert days[date(2026, 12, 2)]["today"] and months[0]["weeks"][0][0]["day"].weekday() == 0
