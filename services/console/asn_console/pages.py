@@ -832,6 +832,22 @@ def install_pages(app: FastAPI) -> None:
             },
         )
 
+    @app.post("/people/{nip}/deactivate")
+    async def deactivate(request: Request, nip: str) -> Response:
+        """Admins: deactivate a person (moved, retired); enrollment cancels the seats held."""
+        session = _need(request)
+        if not session.principal.has("admin"):
+            raise Refused
+        form = await _form(request, session)
+        if not NIP.match(nip) or form.get("confirm") != "1":
+            raise Refused(400, ("Centang konfirmasi dulu.", "Tick the confirmation first."))
+        api = _api(request, session)
+        done = await api.call("enrollment", "DELETE", f"/api/v1/asn/{nip}")
+        n = len(done.get("cancelled_enrollments", []))
+        note = pick((f"Dinonaktifkan; {n} kursi dibatalkan.", f"Deactivated; {n} seats cancelled."),
+                    lang_of(request))  # fmt: skip
+        return RedirectResponse(f"/people/{nip}?note={quote(note)}", 303)
+
     @app.get("/people/{nip}")
     async def person_page(request: Request, nip: str) -> Response:
         session = _need(request, "auditor", "organizer", "unit-operator")
