@@ -167,12 +167,12 @@ def login(driver: Any, console: str, username: str, start: str = "/") -> None:
     driver.get(f"{console}{start}")
     if "/auth/login" not in driver.current_url and "openid-connect" not in driver.current_url:
         driver.get(f"{console}/auth/login?next={start}")
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.NAME, "username"))
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.NAME, "username"))
     assert "/realms/asn/protocol/openid-connect/auth" in driver.current_url
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(DEV_PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda d: d.current_url.startswith(console))
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.startswith(console))
     cookies = {c["name"]: c for c in driver.get_cookies()}
     session = cookies["asn_console_session"]
     assert session["httpOnly"] and session["sameSite"] == "Lax"
@@ -196,7 +196,7 @@ def charts_drawn(driver: Any) -> dict[str, int]:
     """Each chart's count of non-blank canvas pixels (sampled), by container id."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 15).until(
+    WebDriverWait(driver, 30).until(
         lambda d: d.execute_script(
             "return [...document.querySelectorAll('[data-chart]')]"
             ".every(e => e.getAttribute('data-drawn') && e.querySelector('canvas'))"
@@ -319,26 +319,26 @@ def test_organiser_opens_a_session_invites_and_marks_completion(
     browser.find_element(By.ID, "place").send_keys("Aula BKPSDM")
     shoot(browser, "organiser-open-session")
     browser.find_element(By.CSS_SELECTOR, "#open-session button[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda d: "/sessions/" in d.current_url)
+    WebDriverWait(browser, 30).until(lambda d: "/sessions/" in d.current_url)
     assert "1 Februari 2027, 08.00 WIB" in browser.find_element(By.CLASS_NAME, "sub").text
 
     browser.find_element(By.ID, "nip").send_keys(IKA)
     browser.find_element(By.NAME, "accept").click()
     browser.find_element(By.CSS_SELECTOR, "form[action$='/invite'] button").click()
-    WebDriverWait(browser, 15).until(
+    WebDriverWait(browser, 30).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
     )
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
     assert row.find_element(By.CSS_SELECTOR, ".state").text == "Terdaftar"
     shoot(browser, "organiser-roster-before")
     row.find_element(By.CSS_SELECTOR, "button.attend").click()
-    WebDriverWait(browser, 15).until(
+    WebDriverWait(browser, 30).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Hadir"
     )
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
     row.find_element(By.CSS_SELECTOR, "input.score").send_keys("88")
     row.find_element(By.CSS_SELECTOR, "button.complete").click()
-    WebDriverWait(browser, 15).until(
+    WebDriverWait(browser, 30).until(
         lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Selesai"
     )
     assert "88" in browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]').text
@@ -384,7 +384,7 @@ def test_civil_servant_on_a_phone_accepts_and_declines(platform: Running, phone:
     button = card.find_element(By.CSS_SELECTOR, "button.accept")
     phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
-    WebDriverWait(phone, 10).until(
+    WebDriverWait(phone, 30).until(
         lambda d: (
             d.find_element(By.ID, f"inv-{accept_id}").get_attribute("data-status") == "enrolled"
         )
@@ -394,7 +394,7 @@ def test_civil_servant_on_a_phone_accepts_and_declines(platform: Running, phone:
     phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", reason)
     reason.send_keys("Bertepatan dengan pelayanan KTP-el keliling di kecamatan.")
     card.find_element(By.CSS_SELECTOR, ".decline button").click()
-    WebDriverWait(phone, 10).until(
+    WebDriverWait(phone, 30).until(
         lambda d: (
             d.find_element(By.ID, f"inv-{decline_id}").get_attribute("data-status") == "declined"
         )
@@ -424,6 +424,7 @@ def test_csrf_and_logout(platform: Running, browser: Any) -> None:
         f"{platform.console}/auth/logout",
         cookies={"asn_console_session": cookie},
         data={"csrf": "wrong"},
+        timeout=30,
     )
     assert forged.status_code == 403
     browser.find_element(By.CSS_SELECTOR, "form[action='/auth/logout'] button").click()
