@@ -172,7 +172,14 @@ def login(driver: Any, console: str, username: str, start: str = "/") -> None:
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(DEV_PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.startswith(console))
+    WebDriverWait(driver, 30).until(
+        lambda d: (
+            d.current_url.startswith(console)
+            and "/auth/" not in d.current_url
+            and d.get_cookie("asn_console_session")
+            and d.execute_script("return document.readyState") == "complete"
+        )
+    )
     cookies = {c["name"]: c for c in driver.get_cookies()}
     session = cookies["asn_console_session"]
     assert session["httpOnly"] and session["sameSite"] == "Lax"
@@ -233,6 +240,17 @@ def axe(driver: Any) -> list[dict[str, Any]]:
         for v in result
         if v.get("impact") in ("serious", "critical")
     ]  # fmt: skip
+
+
+def row_state(driver: Any, nip: str) -> str | None:
+    """The status shown in a roster row, or None while the row is missing or being replaced."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return str(driver.find_element(By.CSS_SELECTOR, f'tr[data-nip="{nip}"] .state').text)
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
 
 
 def no_console_errors(driver: Any) -> list[str]:
@@ -325,22 +343,13 @@ def test_organiser_opens_a_session_invites_and_marks_completion(
     browser.find_element(By.ID, "nip").send_keys(IKA)
     browser.find_element(By.NAME, "accept").click()
     browser.find_element(By.CSS_SELECTOR, "form[action$='/invite'] button").click()
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
-    )
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
-    assert row.find_element(By.CSS_SELECTOR, ".state").text == "Terdaftar"
+    WebDriverWait(browser, 30).until(lambda d: row_state(d, IKA) == "Terdaftar")
     shoot(browser, "organiser-roster-before")
-    row.find_element(By.CSS_SELECTOR, "button.attend").click()
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Hadir"
-    )
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]')
-    row.find_element(By.CSS_SELECTOR, "input.score").send_keys("88")
-    row.find_element(By.CSS_SELECTOR, "button.complete").click()
-    WebDriverWait(browser, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] .state').text == "Selesai"
-    )
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] button.attend').click()
+    WebDriverWait(browser, 30).until(lambda d: row_state(d, IKA) == "Hadir")
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] input.score').send_keys("88")
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] button.complete').click()
+    WebDriverWait(browser, 30).until(lambda d: row_state(d, IKA) == "Selesai")
     assert "88" in browser.find_element(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"]').text
     problems = axe(browser)
     shoot(browser, "organiser-roster-after")
@@ -417,6 +426,7 @@ def test_civil_servant_on_a_phone_accepts_and_declines(platform: Running, phone:
 
 def test_csrf_and_logout(platform: Running, browser: Any) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     login(browser, platform.console, "auditor.inspektorat")
     cookie = browser.get_cookie("asn_console_session")["value"]
@@ -428,5 +438,6 @@ def test_csrf_and_logout(platform: Running, browser: Any) -> None:
     )
     assert forged.status_code == 403
     browser.find_element(By.CSS_SELECTOR, "form[action='/auth/logout'] button").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "a.button.big"))
     browser.get(f"{platform.console}/dashboard")
     assert "openid-connect/auth" in browser.current_url  # signed out: back to the login page
