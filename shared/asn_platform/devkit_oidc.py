@@ -143,7 +143,9 @@ def _login_page(params: dict[str, str], message: str = "") -> HTMLResponse:
     # Browsers apply form-action to the redirect after the POST too: allow the (already
     # validated) redirect URI's origin, or the login would stop at the provider.
     target = urlsplit(params.get("redirect_uri", ""))
-    redirect_origin = f" {target.scheme}://{target.netloc}" if target.scheme and target.netloc else ""
+    redirect_origin = (
+        f" {target.scheme}://{target.netloc}" if target.scheme and target.netloc else ""
+    )
     body = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
 <title>Masuk / Log in - ASN (pengembangan)</title>
 <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto}}.err{{color:#b00}}</style>

@@ -37,7 +37,11 @@ def ops_router(
     async def home() -> HTMLResponse:
         """The base URL: where the docs and the web console are (ASN_CONSOLE_URL), not a 404."""
         console = os.environ.get("ASN_CONSOLE_URL", "")
-        link = f'<li><a href="{html.escape(console)}">Konsol web / web console</a></li>' if console else ""
+        link = (
+            f'<li><a href="{html.escape(console)}">Konsol web / web console</a></li>'
+            if console
+            else ""
+        )
         return HTMLResponse(
             f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1><ul>{link}
