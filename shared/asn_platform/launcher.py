@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
         "--base-port",
         type=int,
         default=int(os.environ.get("ASN_BASE_PORT", "8000")),
-        help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations)",
+        help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations), +4 (console)",
     )
     run_p.add_argument(
         "--kafka-port",
