@@ -762,10 +762,14 @@ def install_pages(app: FastAPI) -> None:
         api = _api(request, session)
         e = await api.get("enrollment", f"/api/v1/enrollments/{quote(enrollment_id)}")
         sessions = {s["id"]: s for s in await api.maybe("enrollment", "/api/v1/sessions", [])}
+        nip = session.principal.nip
+        history = (
+            await api.maybe("enrollment", f"/api/v1/asn/{nip}/enrollments", None) if nip else None
+        )  # the history list on /me is refreshed beside the card (htmx out-of-band swap)
         return render(
             request,
             "_invitation.html",
-            {"e": e, "s": sessions.get(e["session_id"]), "problem": problem},
+            {"e": e, "s": sessions.get(e["session_id"]), "problem": problem, "history": history},
         )
 
     # --- people -------------------------------------------------------------------------------

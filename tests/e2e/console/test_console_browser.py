@@ -409,6 +409,8 @@ def test_civil_servant_on_a_phone_accepts_and_declines(platform: Running, phone:
         )
     )
     assert "KTP-el keliling" in phone.find_element(By.ID, f"inv-{decline_id}").text
+    history = phone.find_element(By.ID, "history").text  # refreshed beside the cards
+    assert "Menolak" in history and "Terdaftar" in history
     shoot(phone, "asn-phone-me-answered")
 
     deadline = time.monotonic() + 45
