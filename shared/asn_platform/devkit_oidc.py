@@ -140,6 +140,12 @@ def _login_page(params: dict[str, str], message: str = "") -> HTMLResponse:
         for u in USERS
     )
     error = f'<p class="err">{html.escape(message)}</p>' if message else ""
+    # Browsers apply form-action to the redirect after the POST too: allow the (already
+    # validated) redirect URI's origin, or the login would stop at the provider.
+    target = urlsplit(params.get("redirect_uri", ""))
+    redirect_origin = (
+        f" {target.scheme}://{target.netloc}" if target.scheme and target.netloc else ""
+    )
     body = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
 <title>Masuk / Log in - ASN (pengembangan)</title>
 <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto}}.err{{color:#b00}}</style>
@@ -155,7 +161,7 @@ def _login_page(params: dict[str, str], message: str = "") -> HTMLResponse:
         body,
         headers={
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-            "form-action 'self'; frame-ancestors 'none'",
+            f"form-action 'self'{redirect_origin}; frame-ancestors 'none'",
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
         },

@@ -42,6 +42,7 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("surveys", "asn_surveys"),
     ("enrollment", "asn_enrollment"),
     ("recommendations", "asn_recommendations"),
+    ("console", "asn_console"),  # the web console (base + 4); owns no data
 )
 
 console = Console(stderr=True)
@@ -214,7 +215,10 @@ class Platform:
             "ASN_DATABASE_URL": self.database_url,
             "ASN_LOG_FORMAT": os.environ.get("ASN_LOG_FORMAT", "json"),
             **self.oidc_env,
-        }
+            **{f"ASN_{name.upper()}_URL": f"http://127.0.0.1:{self.base_port + i}"
+               for i, (name, _) in enumerate(SERVICES[:3], start=1)},  # for the console
+            "ASN_CONSOLE_URL": f"http://127.0.0.1:{self.base_port + 4}",  # linked from each /
+        }  # fmt: skip
         env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
         env.pop("DATABASE_URL", None)
         if self.broker is not None:
@@ -253,10 +257,16 @@ class Platform:
         table.add_column("URL")
         table.add_column("API docs")
         for svc in self.services:
-            table.add_row(svc.name, svc.url, f"{svc.url}/docs")
+            table.add_row(svc.name, svc.url, "-" if svc.name == "console" else f"{svc.url}/docs")
         if self.identity is not None:
             table.add_row("identity (dev)", self.identity.issuer, "asn-platform token --role admin")
         console.print(table)
+        if self.identity is not None:
+            from asn_platform.devkit_oidc import DEV_PASSWORD, USERS
+
+            users = ", ".join(f"{u.username} ({'/'.join(u.roles) or '-'})" for u in USERS)
+            console.print(f"Console: [bold]http://127.0.0.1:{self.base_port + 4}[/] · dev users, password "
+                          f"[bold]{DEV_PASSWORD}[/]: {users}")  # fmt: skip
         console.print(f"Logs: {self.data_dir}/<service>.log   Ctrl-C stops everything.")
 
     def supervise_once(self) -> None:
@@ -369,7 +379,7 @@ def main(argv: list[str] | None = None) -> None:
         "--base-port",
         type=int,
         default=int(os.environ.get("ASN_BASE_PORT", "8000")),
-        help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations)",
+        help="services listen on base+1 (surveys), +2 (enrollment), +3 (recommendations), +4 (console)",
     )
     run_p.add_argument(
         "--kafka-port",

@@ -193,7 +193,9 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
 
     app.include_router(
-        ops_router(registry, {"database": db_ready, "broker": broker_ready}, asyncapi)
+        ops_router(
+            registry, {"database": db_ready, "broker": broker_ready}, asyncapi, definition.title
+        )
     )
     for router in definition.routers(ctx):
         app.include_router(router)

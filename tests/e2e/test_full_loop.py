@@ -85,8 +85,8 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     tmp = tmp_path_factory.mktemp("full-loop")
     prefix = f"asn_test_loop_{db_factory.run_id}_"
     db_factory.created += [f"{prefix}{name}" for name in demo.SERVICES]
-    base = service_base_port(count=4)
-    kafka_port = base + 4  # also outside the ephemeral range (see service_base_port)
+    base = service_base_port(count=5)
+    kafka_port = base + 5  # also outside the ephemeral range (see service_base_port)
     env = {
         k: v
         for k, v in os.environ.items()

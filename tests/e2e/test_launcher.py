@@ -23,7 +23,7 @@ SERVICE_OFFSETS = (1, 2, 3)
 
 
 def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    base = service_base_port()
+    base = service_base_port(count=4)  # + the console
     env = {
         k: v
         for k, v in os.environ.items()

@@ -42,6 +42,19 @@ def _format_wib(moment: datetime) -> str:
     return to_jakarta(moment).strftime("%d-%m-%Y %H:%M WIB")
 
 
+def format_number(value: object, en: bool = False) -> str:
+    """Numbers in the report as they were computed (same digits), with the reader's marks:
+    Indonesian decimal comma and thousands dot ("80,56", "50.895"), English "80.56"."""
+    text = str(value)
+    whole, dot, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    if not digits.isdigit():
+        return text
+    grouped = f"{int(digits):,}".replace(",", "," if en else ".")
+    return f"{sign}{grouped}{('.' if en else ',') + frac if dot else ''}"
+
+
 @dataclass
 class Runtime:
     ctx: ServiceContext[Settings]
@@ -64,6 +77,7 @@ class Runtime:
             lstrip_blocks=True,
         )
         templates.filters["wib"] = _format_wib
+        templates.filters["num"] = format_number
         runtime = cls(
             ctx=ctx,
             limiter=RateLimiter(

@@ -38,7 +38,7 @@ PUBLIC: dict[str, set[tuple[str, str]]] = {
     "enrollment": set(),
     "recommendations": set(),
 }
-OPS_PUBLIC = {("GET", "/health"), ("GET", "/ready"), ("GET", "/asyncapi.json")}
+OPS_PUBLIC = {("GET", "/"), ("GET", "/health"), ("GET", "/ready"), ("GET", "/asyncapi.json")}
 SAMPLE = {
     "nip": "197701202002042001",
     "unit_id": "disdukcapil",

@@ -28,7 +28,7 @@ from asn_platform.auth import Role, allow
 from asn_platform.inputs import Limit, Name, Offset, SafeText
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
-from asn_platform.vocabulary import Bidang
+from asn_platform.vocabulary import Bidang, EnrollmentStatus
 
 
 class AsnPatch(BaseModel):
@@ -88,6 +88,9 @@ def _csv_bytes(content_type: str, body: bytes) -> bytes:
         raise FieldInvalid("file", "tidak ada bagian 'file' dalam formulir (no 'file' form part)")
     payload = chosen.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
+
+
+DEACTIVATED_REASON = "ASN dinonaktifkan (pindah/pensiun) / civil servant deactivated"
 
 
 def router(ctx: ServiceContext[Settings]) -> APIRouter:
@@ -199,11 +202,23 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     )
     @allow(Role.ADMIN)
     async def deactivate_asn(nip: NipPath) -> dict[str, Any]:
+        """Deactivate and, in the same transaction, cancel the seats the person holds (enrolled
+        or waitlisted): each seat's cohort and waitlist learn it through EnrollmentChanged, and
+        the head of the waitlist moves up. Open invitations can no longer be accepted."""
         nip = valid_nip(nip)
-        row = await in_transaction(
-            ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()), {"active": False}
-        )
-        return store.servant_json(row)
+
+        async def work(conn: Any) -> tuple[Any, list[str]]:
+            released = []
+            for e in await enrollment_store.list_for_person(conn, nip):
+                if e["status"] in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
+                    await enrollment_store.transition(
+                        conn, e["id"], EnrollmentStatus.CANCELLED, reason=DEACTIVATED_REASON
+                    )
+                    released.append(str(e["id"]))
+            return await store.deactivate(conn, nip, now_jakarta()), released
+
+        row, released = await in_transaction(ctx.pool, work, {"active": False})
+        return {**store.servant_json(row), "cancelled_enrollments": released}
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
     @allow(
