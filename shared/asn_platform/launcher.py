@@ -199,7 +199,8 @@ class Platform:
         (kafka_dir / "bootstrap").write_text(self.bootstrap)
 
     def kafka_env_for(self, service: str) -> dict[str, str]:
-        if self.kafka is None:
+        # The console talks HTTP only: it has no Kafka principal.
+        if self.kafka is None or service not in self.service_passwords:
             return {}
         return {
             "ASN_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
