@@ -275,7 +275,12 @@ class Platform:
             # Kafka is durable: same data, same port; the services' clients reconnect.
             code = self.kafka.proc.returncode if self.kafka.proc else None
             console.print(f"[yellow]embedded Kafka exited ({code}): restarting it on its data[/]")
-            self.kafka.start()
+            try:
+                self.kafka.start()
+            except (RuntimeError, TimeoutError, OSError) as err:
+                self.kafka.stop()
+                console.print(f"[red]Kafka did not come back ({err}); trying again[/]")
+                return
             console.print(f"Kafka back in {self.kafka.started_in_s:.1f}s; services reconnect")
         if self.broker is not None and not self.broker.alive():
             console.print("[yellow]embedded broker died: restarting it and the services[/]")
