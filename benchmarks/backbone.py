@@ -3,7 +3,7 @@
     python benchmarks/backbone.py [--events 50000] [--tx-events 100] [--writers 4]
                                   [--rate 1000] [--latency-seconds 10]
 
-Starts its own embedded broker (Tansu) and uses PostgreSQL from DATABASE_URL or else an
+Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and uses PostgreSQL from DATABASE_URL or else an
 embedded server in a temporary folder (a fresh database, dropped at the end). Three runs:
 
 1. Baseline: raw aiokafka. One producer (acks=all) sends ``--events`` CloudEvents records of
@@ -45,6 +45,8 @@ from rich.table import Table
 
 from asn_platform import outbox
 from asn_platform.benchmarking import (
+    add_broker_argument,
+    bench_broker,
     counting_progress,
     drop_database,
     percentile,
@@ -52,7 +54,6 @@ from asn_platform.benchmarking import (
 )
 from asn_platform.contracts import SurveySubmitted
 from asn_platform.db import create_pool, migrate, with_database
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.envelope import Envelope, KafkaRecord, encode
 from asn_platform.inbox import subscribe_idempotent
 from asn_platform.kafka import ensure_topics, make_broker
@@ -310,7 +311,7 @@ async def latency(
 
 
 async def bench(args: argparse.Namespace) -> None:
-    with TansuBroker() as tansu, postgres_server() as (server_url, pg_label):
+    with bench_broker(args.broker) as tansu, postgres_server() as (server_url, pg_label):
         name = f"asn_bench_backbone_{secrets.token_hex(3)}"
         admin = await asyncpg.connect(server_url)
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -328,12 +329,12 @@ async def bench(args: argparse.Namespace) -> None:
                 tansu.bootstrap, [TopicSpec(SURVEY_SUBMITTED, 6), TopicSpec(BASELINE_TOPIC, 6)]
             )
             settings = PlatformSettings(
-                kafka_bootstrap_servers=tansu.bootstrap, kafka_idempotence=False
+                kafka_bootstrap_servers=tansu.bootstrap, kafka_idempotence=tansu.kind == "kafka"
             )
             record = encode(survey(0, "size"), source="/bench/surveys")
             load = os.getloadavg()[0]
             console.print(
-                f"broker: Tansu at {tansu.bootstrap}; database: {pg_label}; event "
+                f"broker: {tansu.label} at {tansu.bootstrap}; database: {pg_label}; event "
                 f"{record.size} bytes; {os.cpu_count()} CPUs, load average {load:.1f} at start"
             )
 
@@ -401,6 +402,7 @@ async def bench(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_broker_argument(parser)
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--tx-events", type=int, default=100, help="events per transaction")
     parser.add_argument("--writers", type=int, default=4)

@@ -2,7 +2,7 @@
 
     python benchmarks/enrollment_api.py [--requests 4000] [--concurrency 16] [--people 2000]
 
-Starts its own embedded broker (Tansu) and the enrollment service as a separate process
+Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and the enrollment service as a separate process
 (`python -m asn_enrollment`, uvicorn on a loopback port), on PostgreSQL from DATABASE_URL or
 else an embedded server in a temporary folder. It imports a synthetic roster over HTTP, opens
 sessions (some overlapping, with limited seats), then sends POST
@@ -37,6 +37,9 @@ from rich.table import Table
 from asn_enrollment.domain.nip import make_nip
 from asn_platform.benchmarking import (
     HOST,
+    add_broker_argument,
+    bench_broker,
+    bench_headers,
     counting_progress,
     drop_database,
     percentile,
@@ -46,7 +49,6 @@ from asn_platform.benchmarking import (
     wait_ready,
 )
 from asn_platform.embedded.processes import free_port
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Sex
@@ -136,20 +138,23 @@ async def benchmark(args: argparse.Namespace) -> None:
     run_id = secrets.token_hex(3)
     prefix = f"asn_bench_{run_id}_"
     log_path = Path(tempfile.gettempdir()) / f"asn-bench-enrollment-{run_id}.log"
-    with postgres_server() as (server_url, pg_source), TansuBroker() as broker:
+    with postgres_server() as (server_url, pg_source), bench_broker(args.broker) as broker:
         await ensure_topics(broker.bootstrap)
         port = free_port(HOST)
         env = service_env(
             broker.bootstrap, server_url, prefix, port, ASN_DB_POOL_MAX=str(args.pool)
         )
         console.print(
-            f"broker {broker.bootstrap} (Tansu), PostgreSQL from {pg_source}, "
+            f"broker {broker.bootstrap} ({broker.label}), PostgreSQL from {pg_source}, "
             f"service on http://{HOST}:{port}, log {log_path}"
         )
         try:
             limits = httpx.Limits(max_connections=args.concurrency * 2)
             async with httpx.AsyncClient(
-                base_url=f"http://{HOST}:{port}", timeout=30, limits=limits
+                base_url=f"http://{HOST}:{port}",
+                timeout=30,
+                limits=limits,
+                headers=bench_headers("admin"),
             ) as client:
                 with service_process("asn_enrollment", env, log_path) as proc:
                     await wait_ready(client, proc, log_path, timeout_s=90)
@@ -257,6 +262,7 @@ async def seat_summary(client: httpx.AsyncClient, sessions: list[str]) -> dict[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_broker_argument(parser)
     parser.add_argument("--requests", type=int, default=4000, help="requests per run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients")
     parser.add_argument("--people", type=int, default=2000, help="people imported")

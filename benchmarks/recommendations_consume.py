@@ -4,7 +4,7 @@ how long a gap takes to become a scheduled programme.
     python benchmarks/recommendations_consume.py [--surveys 40000] [--enrollments 5000]
         [--completions 2000] [--units 20] [--staff 50] [--gaps 40] [--latency-gaps 30]
 
-Starts its own embedded broker (Tansu) and the service as a separate process
+Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and the service as a separate process
 (`python -m asn_recommendations`, real runtime: inbox, outbox relay, HTTP), on PostgreSQL from
 DATABASE_URL or else an embedded server in a temporary folder.
 
@@ -49,6 +49,8 @@ from rich.table import Table
 from asn_platform import topics
 from asn_platform.benchmarking import (
     HOST,
+    add_broker_argument,
+    bench_broker,
     counting_progress,
     drop_database,
     percentile,
@@ -68,7 +70,6 @@ from asn_platform.contracts import (
 )
 from asn_platform.db import ensure_database, migrate, with_database
 from asn_platform.embedded.processes import free_port
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.envelope import KafkaRecord, decode, encode
 from asn_platform.kafka import ensure_topics
 from asn_platform.periods import Period
@@ -305,7 +306,7 @@ async def raw_consume(bootstrap: str, total: int, *, validate: bool, progress: P
     await consumer.start()
     task = progress.add_task("raw+decode" if validate else "raw", total=total)
     try:
-        await consumer.topics()
+        await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(t, p)
             for t in INPUT_TOPICS
@@ -360,7 +361,7 @@ async def gap_latency(bootstrap: str, args: argparse.Namespace, progress: Progre
     await consumer.start()
     latencies: list[float] = []
     try:
-        await consumer.topics()
+        await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(topics.PROGRAMME_SCHEDULED, p)
             for p in sorted(consumer.partitions_for_topic(topics.PROGRAMME_SCHEDULED) or ())
@@ -412,11 +413,11 @@ async def benchmark(args: argparse.Namespace) -> None:
     per_topic = Counter(r.topic for r in records)
     total = len(records)
 
-    with postgres_server() as (server_url, pg_source), TansuBroker() as broker:
+    with postgres_server() as (server_url, pg_source), bench_broker(args.broker) as broker:
         await ensure_topics(broker.bootstrap)
         port = free_port(HOST)
         console.print(
-            f"broker {broker.bootstrap} (Tansu), PostgreSQL from {pg_source}, service on "
+            f"broker {broker.bootstrap} ({broker.label}), PostgreSQL from {pg_source}, service on "
             f"http://{HOST}:{port}, log {log_path}\nstream: {total} events "
             + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
         )
@@ -438,14 +439,9 @@ async def benchmark(args: argparse.Namespace) -> None:
                 # Nothing is applied until every consumer group has joined: all of them insert
                 # into the inbox first, and INSERT waits for this lock.
                 await gate.execute("LOCK TABLE inbox IN SHARE ROW EXCLUSIVE MODE")
-                env = service_env(
-                    broker.bootstrap,
-                    server_url,
-                    prefix,
-                    port,
-                    ASN_KAFKA_SESSION_TIMEOUT_MS="2000",
-                    ASN_KAFKA_HEARTBEAT_INTERVAL_MS="600",
-                )
+                # (Tansu once needed a 2 s session timeout for quick group joins; Kafka joins
+                # at once and refuses a session timeout below 6 s: the defaults apply.)
+                env = service_env(broker.bootstrap, server_url, prefix, port)
                 with service_process("asn_recommendations", env, log_path) as proc:
                     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
                         await wait_ready(client, proc, log_path, timeout_s=120)
@@ -535,6 +531,7 @@ async def benchmark(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_broker_argument(parser)
     parser.add_argument("--surveys", type=int, default=40_000)
     parser.add_argument("--enrollments", type=int, default=5_000)
     parser.add_argument("--completions", type=int, default=2_000)

@@ -3,7 +3,7 @@
     python benchmarks/surveys_intake.py [--rate 100] [--seconds 8] [--responses 1000000]
 
 What it does, all on loopback and bounded in time:
-1. Starts its own embedded Kafka broker (Tansu) and uses PostgreSQL from DATABASE_URL (or an
+1. Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and uses PostgreSQL from DATABASE_URL (or an
    embedded server), then runs ONE surveys service process (uvicorn, rate limit off) on a
    fresh database.
 2. Baseline: the same process answering GET /health - maximum rate (closed loop, C connections)
@@ -43,6 +43,9 @@ from rich.table import Table
 
 from asn_platform.benchmarking import (
     HOST,
+    add_broker_argument,
+    bench_broker,
+    bench_headers,
     drop_database,
     percentile,
     postgres_server,
@@ -52,7 +55,6 @@ from asn_platform.benchmarking import (
 )
 from asn_platform.db import with_database
 from asn_platform.embedded.processes import free_port
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.tangsel import UNITS
 from asn_platform.timezone import JAKARTA
@@ -66,6 +68,8 @@ IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
 
 # --- a lean HTTP/1.1 keep-alive client (httpx would cost more CPU than the server) -------------
 class HttpConn:
+    authorization = ""  # "Bearer <admin token>", set once the service is up (rate limit off)
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self.used = time.monotonic()
@@ -78,6 +82,7 @@ class HttpConn:
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {self.authorization}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -487,7 +492,7 @@ async def main_async(args: argparse.Namespace) -> None:
         "load generator, service and PostgreSQL share them"
     )
     with (
-        TansuBroker(log_path=Path(tempfile.gettempdir()) / "asn-bench-tansu.log") as broker,
+        bench_broker(args.broker) as broker,
         postgres_server(("DATABASE_URL", "ASN_DATABASE_URL")) as (server_url, _source),
     ):
         await ensure_topics(broker.bootstrap)
@@ -508,6 +513,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
                     await wait_ready(client, proc, log_path, timeout_s=60)
                 server = psutil.Process(proc.pid)
+                HttpConn.authorization = bench_headers("admin")["Authorization"]
                 await run_phases(args, port, dsn, server)
         finally:
             await drop_database(server_url, database)
@@ -667,6 +673,7 @@ async def _consistency(dsn: str, year: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_broker_argument(parser)
     parser.add_argument("--rate", type=float, default=100.0, help="fixed offered load, req/s")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each load run")
     parser.add_argument("--concurrency", type=int, default=32, help="max-rate connections")

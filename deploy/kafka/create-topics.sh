@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One-shot topic initialiser for docker compose: creates every platform topic with its partition
-# count (services also create missing topics at start; this makes the counts explicit for ops).
+# count, as the admin principal (services may not create topics under the ACLs; the kafka-access
+# initialiser, asn-kafka-init, creates the same topics from asn_platform/topics.py too).
 set -euo pipefail
 BOOTSTRAP=${KAFKA_BOOTSTRAP_SERVERS:-kafka:9092}
 KT=/opt/kafka/bin/kafka-topics.sh
-create() { "$KT" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 ${3:+--config "$3"}; }
+bash /init/admin-client.sh /tmp/admin.properties
+create() { "$KT" --bootstrap-server "$BOOTSTRAP" --command-config /tmp/admin.properties --create --if-not-exists --topic "$1" --partitions "$2" --replication-factor 1 ${3:+--config "$3"}; }
 create asn.surveys.survey-submitted.v1 6
 create asn.surveys.service-gap-detected.v1 3
 create asn.surveys.response-intake.v1 6
@@ -14,8 +16,8 @@ create asn.enrollment.training-completed.v1 6
 create asn.recommendations.programme-scheduled.v1 3
 create asn.recommendations.recommendation-issued.v1 6
 create asn.recommendations.nudge-requested.v1 3
-create asn.rpc.recommendations.request.v1 3
-for t in $("$KT" --bootstrap-server "$BOOTSTRAP" --list | grep '^asn\.' | grep -v '\.dlq$' | grep -v '^asn\.rpc\.reply\.'); do
+create asn-internal.rpc.recommendations.request.v1 3
+for t in $("$KT" --bootstrap-server "$BOOTSTRAP" --command-config /tmp/admin.properties --list | grep -E '^asn(\.|-internal\.)' | grep -v '\.dlq$' | grep -v '^asn-internal\.rpc\.reply\.'); do
   create "$t.dlq" 1
 done
 echo "topics ready"

@@ -3,17 +3,25 @@ running as its own process on a loopback port, a database dropped at the end, pe
 Rich progress bars.
 
 Nothing here measures anything; the benchmarks themselves decide what to time and print.
+
+Every benchmark runs on the embedded Apache Kafka by default and on Tansu with ``--broker
+tansu`` (or ``ASN_BENCH_BROKER=tansu``): `bench_broker()`. The benchmark's clients use the
+Kafka broker's open (PLAINTEXT) listener; SASL/SCRAM costs a handshake per connection only.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -29,10 +37,53 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.embedded.processes import stop_process
-from asn_platform.testing import postgres_server_from
+from asn_platform.embedded.tansu import TansuBroker
+from asn_platform.testing import postgres_server_from, start_kafka
 
 HOST = "127.0.0.1"
+
+
+def add_broker_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--broker",
+        choices=["kafka", "tansu"],
+        default=os.environ.get("ASN_BENCH_BROKER", "kafka"),
+        help="embedded broker to measure on (default kafka; ASN_BENCH_BROKER)",
+    )
+
+
+@dataclass
+class BenchBroker:
+    kind: str
+    bootstrap: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == "kafka":
+            from asn_platform.embedded.kafka import KAFKA_VERSION
+
+            return f"Apache Kafka {KAFKA_VERSION}"
+        return "Tansu"
+
+
+@contextmanager
+def bench_broker(kind: str = "kafka") -> Iterator[BenchBroker]:
+    """An embedded broker for one benchmark run. On Tansu, child processes get
+    ASN_KAFKA_IDEMPOTENCE=false (Tansu has no idempotent producer)."""
+    if kind == "tansu":
+        os.environ["ASN_KAFKA_IDEMPOTENCE"] = "false"
+        log = Path(os.environ.get("TMPDIR", "/tmp")) / "asn-bench-tansu.log"
+        with TansuBroker(log_path=log) as tansu:
+            yield BenchBroker("tansu", tansu.bootstrap)
+        return
+    kafka = start_kafka()
+    try:
+        yield BenchBroker("kafka", kafka.open_bootstrap)
+    finally:
+        kafka.stop()
+        shutil.rmtree(kafka.data_dir, ignore_errors=True)
 
 
 @contextmanager
@@ -62,6 +113,7 @@ def service_env(
     only the values set here can apply."""
     env = {
         **os.environ,
+        **bench_identity().env(),
         "ASN_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ASN_DATABASE_URL": server_url,
         "ASN_DATABASE_PREFIX": prefix,
@@ -74,6 +126,24 @@ def service_env(
     env.pop("DATABASE_URL", None)
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     return env
+
+
+_IDENTITY: DevIdentity | None = None
+
+
+def bench_identity() -> DevIdentity:
+    """The development OpenID provider the benchmarked services trust (started on first use,
+    stopped at exit); tokens last an hour."""
+    global _IDENTITY
+    if _IDENTITY is None:
+        _IDENTITY = DevIdentity(token_ttl_s=3600).start()
+        atexit.register(_IDENTITY.stop)
+    return _IDENTITY
+
+
+def bench_headers(role: str = "admin") -> dict[str, str]:
+    """Authorization header with a token of `role` (kiosk: client credentials, no rate limit)."""
+    return bench_identity().headers(role)
 
 
 @contextmanager

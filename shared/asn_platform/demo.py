@@ -49,7 +49,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from asn_platform.launcher import DEV_KIOSK_TOKEN
 from asn_platform.logmask import mask_nip
 
 T = TypeVar("T")
@@ -61,6 +60,13 @@ DEFAULT_URLS = {
     "enrollment": "http://127.0.0.1:8002",
     "recommendations": "http://127.0.0.1:8003",
 }
+# The development OpenID provider `./dev run` starts (base port + 10); production: Keycloak.
+DEFAULT_ISSUER = "http://127.0.0.1:8010/realms/asn"
+OIDC_PORT_OFFSET = 10
+# Client credentials of the demo (acts as BKPSDM admin) and of a survey kiosk: the development
+# provider's seeded clients (asn_platform.devkit_oidc, deploy/keycloak/realm-asn.json).
+DEMO_CLIENT = ("asn-demo", "dev-demo-secret")
+KIOSK_CLIENT = ("asn-kiosk", "dev-kiosk-secret")
 ELEMENT_CODES = tuple(f"U{i}" for i in range(1, 10))
 SEED = 2026
 # People served per month set on the demo units: 15 a quarter, so 14 answers are an adequate
@@ -137,6 +143,7 @@ class Urls:
     surveys: str = DEFAULT_URLS["surveys"]
     enrollment: str = DEFAULT_URLS["enrollment"]
     recommendations: str = DEFAULT_URLS["recommendations"]
+    issuer: str = DEFAULT_ISSUER
 
     def of(self, service: str) -> str:
         url: str = getattr(self, service)
@@ -144,7 +151,9 @@ class Urls:
 
     @classmethod
     def on_base_port(cls, base_port: int, host: str = "127.0.0.1") -> Urls:
-        return cls(*(f"http://{host}:{base_port + i}" for i in (1, 2, 3)))
+        surveys, enrollment, recommendations = (f"http://{host}:{base_port + i}" for i in (1, 2, 3))
+        issuer = f"http://{host}:{base_port + OIDC_PORT_OFFSET}/realms/asn"
+        return cls(surveys, enrollment, recommendations, issuer)
 
 
 def _error_text(response: httpx.Response, lang: str) -> str:
@@ -173,8 +182,10 @@ class Api:
         urls: Urls | None = None,
         *,
         lang: str = "id",
-        operator_token: str | None = None,
+        token: str | None = None,
         kiosk_token: str | None = None,
+        client: tuple[str, str] = DEMO_CLIENT,
+        kiosk_client: tuple[str, str] = KIOSK_CLIENT,
         request_timeout_s: float = 15.0,
         wait_timeout_s: float = 45.0,
         poll_interval_s: float = 0.3,
@@ -184,12 +195,36 @@ class Api:
         self.wait_timeout_s = wait_timeout_s
         self.poll_interval_s = poll_interval_s
         headers = {"Accept-Language": lang, "User-Agent": "asn-demo"}
-        self.operator_headers = (
-            {"Authorization": f"Bearer {operator_token}"} if operator_token else {}
-        )
-        # The demo submits like a registered kiosk, which the surveys rate limit lets through.
-        self.kiosk_headers = {"Authorization": f"Bearer {kiosk_token}"} if kiosk_token else {}
         self.client = httpx.Client(timeout=request_timeout_s, headers=headers)
+        # Tokens by client credentials from the identity provider: the demo acts as a BKPSDM
+        # admin and submits answers as a registered kiosk (which the rate limit lets through).
+        token = token or self.client_token(*client)
+        self.client.headers["Authorization"] = f"Bearer {token}"
+        self.operator_headers: dict[str, str] = {}
+        self.kiosk_headers = {
+            "Authorization": f"Bearer {kiosk_token or self.client_token(*kiosk_client)}"
+        }
+
+    def client_token(self, client_id: str, secret: str) -> str:
+        issuer = self.urls.issuer.rstrip("/")
+        try:
+            found = self.client.get(f"{issuer}/.well-known/openid-configuration")
+            found.raise_for_status()
+            r = self.client.post(
+                found.json()["token_endpoint"],
+                data={"grant_type": "client_credentials"},
+                auth=(client_id, secret),
+            )
+            r.raise_for_status()
+            return str(r.json()["access_token"])
+        except (httpx.HTTPError, KeyError, ValueError) as err:
+            raise DemoError(
+                "identity",
+                self.t(
+                    f"token untuk {client_id} tidak didapat dari {issuer}: {err}",
+                    f"no token for {client_id} from {issuer}: {err}",
+                ),
+            ) from None
 
     def close(self) -> None:
         self.client.close()
@@ -1518,26 +1553,33 @@ def main(argv: list[str] | None = None) -> None:
         help="seconds to wait for each asynchronous step (events between services)",
     )
     parser.add_argument(
-        "--kiosk-token",
-        default=os.environ.get("ASN_DEMO_KIOSK_TOKEN", DEV_KIOSK_TOKEN),
-        help="kiosk token for survey submissions (default: the token `./dev run` registers)",
+        "--issuer",
+        default=os.environ.get("ASN_OIDC_ISSUER", DEFAULT_ISSUER),
+        help="OpenID provider the demo gets its tokens from (client credentials)",
     )
     parser.add_argument(
-        "--operator-token",
-        default=os.environ.get("ASN_OPERATOR_TOKEN"),
-        help="surveys operator token, if the platform sets one (default: $ASN_OPERATOR_TOKEN)",
+        "--client",
+        default=os.environ.get("ASN_DEMO_CLIENT", ":".join(DEMO_CLIENT)),
+        help="client_id:secret of the demo (role admin); default: the dev provider's asn-demo",
+    )
+    parser.add_argument(
+        "--kiosk-client",
+        default=os.environ.get("ASN_DEMO_KIOSK_CLIENT", ":".join(KIOSK_CLIENT)),
+        help="client_id:secret of the kiosk it submits as (role kiosk)",
     )
     args = parser.parse_args(argv)
     console = Console()
-    urls = Urls(args.surveys_url, args.enrollment_url, args.recommendations_url)
-    api = Api(
-        urls,
-        lang=args.lang,
-        operator_token=args.operator_token,
-        kiosk_token=args.kiosk_token,
-        wait_timeout_s=args.timeout,
-    )
+    urls = Urls(args.surveys_url, args.enrollment_url, args.recommendations_url, args.issuer)
+    client_id, _, secret = args.client.partition(":")
+    kiosk_id, _, kiosk_secret = args.kiosk_client.partition(":")
     try:
+        api = Api(
+            urls,
+            lang=args.lang,
+            client=(client_id, secret),
+            kiosk_client=(kiosk_id, kiosk_secret),
+            wait_timeout_s=args.timeout,
+        )
         with api:
             run_demo(api, console)
     except DemoError as err:
@@ -1545,13 +1587,13 @@ def main(argv: list[str] | None = None) -> None:
         console.print(
             Panel(
                 escape(str(err)),
-                title=api.t("Demo gagal", "Demo failed"),
+                title="Demo gagal" if args.lang == "id" else "Demo failed",
                 border_style="red",
             )
         )
         sys.exit(1)
     except KeyboardInterrupt:
-        console.print(api.t("dihentikan.", "interrupted."))
+        console.print("dihentikan." if args.lang == "id" else "interrupted.")
         sys.exit(130)
     sys.exit(0)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from asn_platform.kafka import client_options
 from asn_platform.logmask import mask_nips
 from asn_platform.settings import PlatformSettings
 from asn_platform.topics import dead_letter_topic
@@ -178,6 +179,7 @@ def _producer(settings: PlatformSettings, client_id: str, bootstrap: str | None 
         # a dead letter may be a little larger than the original (x-dlq-* headers)
         max_request_size=settings.kafka_max_message_bytes + 64 * 1024,
         request_timeout_ms=5000,
+        **client_options(settings),
     )
 
 
@@ -242,17 +244,19 @@ async def _partitions(consumer: Any, topic: str, timeout_s: float = 10.0) -> lis
             return sorted(parts)
         if time.monotonic() > deadline:
             raise LookupError(f"topic {topic!r} does not exist")
-        await consumer.topics()  # refreshes the metadata
+        # all topics: an unsubscribed consumer tracks none (Tansu answered with all anyway)
+        await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
 
 
-def _reader(bootstrap: str) -> AIOKafkaConsumer:
+def _reader(bootstrap: str, settings: PlatformSettings | None = None) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=50,
+        **client_options(settings),
     )
 
 
@@ -263,6 +267,7 @@ async def read_dead_letters(
     limit: int = 100,
     from_offset: int = 0,
     idle_ms: int = 1000,
+    settings: PlatformSettings | None = None,
 ) -> list[DeadLetter]:
     """Up to ``limit`` dead letters from the start (or ``from_offset``) of every partition.
 
@@ -270,7 +275,7 @@ async def read_dead_letters(
     embedded broker reports them wrongly). Ordered by partition, then offset.
     """
     dlq = dlq_topic_of(topic)
-    consumer = _reader(bootstrap)
+    consumer = _reader(bootstrap, settings)
     await consumer.start()
     found: list[DeadLetter] = []
     try:
@@ -291,9 +296,15 @@ async def read_dead_letters(
 
 
 async def fetch_dead_letter(
-    bootstrap: str, dlq_topic: str, *, offset: int, partition: int = 0, timeout_s: float = 10.0
+    bootstrap: str,
+    dlq_topic: str,
+    *,
+    offset: int,
+    partition: int = 0,
+    timeout_s: float = 10.0,
+    settings: PlatformSettings | None = None,
 ) -> DeadLetter:
-    consumer = _reader(bootstrap)
+    consumer = _reader(bootstrap, settings)
     await consumer.start()
     try:
         await _partitions(consumer, dlq_topic)
@@ -328,7 +339,9 @@ async def redrive(
     """Send one dead letter back to its original topic; returns the dead letter re-driven."""
     if not is_dead_letter_topic(dlq_topic):
         raise ValueError(f"{dlq_topic!r} is not a dead-letter topic (it must end in .dlq)")
-    letter = await fetch_dead_letter(bootstrap, dlq_topic, offset=offset, partition=partition)
+    letter = await fetch_dead_letter(
+        bootstrap, dlq_topic, offset=offset, partition=partition, settings=settings
+    )
     headers = letter.original_headers()
     headers.append((H_REDRIVEN_FROM, f"{dlq_topic}/{partition}/{offset}".encode()))
     producer = _producer(settings or PlatformSettings(), "asn-dlq-redrive", bootstrap=bootstrap)

@@ -6,7 +6,9 @@
                     [--value-file fixed.json]
 
 The broker comes from ``KAFKA_BOOTSTRAP_SERVERS`` / ``ASN_KAFKA_BOOTSTRAP_SERVERS`` or
-``--bootstrap``. ``list`` accepts the original topic or its ``.dlq``. ``redrive`` sends the
+``--bootstrap``, with the admin login from ``ASN_KAFKA_SECURITY_PROTOCOL`` and
+``ASN_KAFKA_SASL_USERNAME``/``PASSWORD``; with none of these set, the embedded Kafka of
+``./dev run`` and its admin login kept in ``$ASN_DATA_DIR/kafka`` (default ``.data``). ``list`` accepts the original topic or its ``.dlq``. ``redrive`` sends the
 record back with its key and original headers; ``--value-file`` replaces the body with a
 corrected one (the file's bytes, as is). Exit status: 0 done, 1 not found or failed, 2 usage.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +26,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from asn_platform.access import dev_admin_login
 from asn_platform.dlq import DeadLetter, fetch_dead_letter, read_dead_letters, redrive
 from asn_platform.settings import PlatformSettings, load_settings
 
@@ -95,7 +99,11 @@ async def _run(args: argparse.Namespace, settings: PlatformSettings, console: Co
     bootstrap = args.bootstrap or settings.kafka_bootstrap_servers
     if args.command == "list":
         letters = await read_dead_letters(
-            bootstrap, args.topic, limit=args.limit, from_offset=args.from_offset
+            bootstrap,
+            args.topic,
+            limit=args.limit,
+            from_offset=args.from_offset,
+            settings=settings,
         )
         if args.json:
             for letter in letters:
@@ -105,7 +113,7 @@ async def _run(args: argparse.Namespace, settings: PlatformSettings, console: Co
         return 0
     if args.command == "show":
         letter = await fetch_dead_letter(
-            bootstrap, args.topic, offset=args.offset, partition=args.partition
+            bootstrap, args.topic, offset=args.offset, partition=args.partition, settings=settings
         )
         print(json.dumps(_as_json(letter, with_body=True), indent=2, ensure_ascii=False))
         return 0
@@ -128,7 +136,29 @@ async def _run(args: argparse.Namespace, settings: PlatformSettings, console: Co
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings(PlatformSettings)
+    overrides: dict[str, object] = {}
+    configured = any(
+        os.environ.get(v)
+        for v in (
+            "ASN_KAFKA_SASL_USERNAME",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "ASN_KAFKA_BOOTSTRAP_SERVERS",
+        )
+    )
+    dev = (
+        None
+        if configured or args.bootstrap
+        else dev_admin_login(os.environ.get("ASN_DATA_DIR", ".data"))
+    )
+    if dev is not None:
+        bootstrap, user, password = dev
+        overrides = {
+            "kafka_bootstrap_servers": bootstrap,
+            "kafka_security_protocol": "SASL_PLAINTEXT",
+            "kafka_sasl_username": user,
+            "kafka_sasl_password": password,
+        }
+    settings = load_settings(PlatformSettings, **overrides)
     console = Console(stderr=False)
     try:
         return asyncio.run(_run(args, settings, console))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -16,6 +18,9 @@ from prometheus_client import (
     generate_latest,
 )
 
+from asn_platform.auth.access import allow, public
+from asn_platform.auth.principal import Role
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
@@ -23,10 +28,30 @@ def ops_router(
     registry: CollectorRegistry,
     checks: dict[str, ReadinessCheck],
     asyncapi: Callable[[], dict[str, Any]],
+    title: str = "ASN",
 ) -> APIRouter:
     router = APIRouter(tags=["operasional / operations"])
 
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @public
+    async def home() -> HTMLResponse:
+        """The base URL: where the docs and the web console are (ASN_CONSOLE_URL), not a 404."""
+        console = os.environ.get("ASN_CONSOLE_URL", "")
+        link = (
+            f'<li><a href="{html.escape(console)}">Konsol web / web console</a></li>'
+            if console
+            else ""
+        )
+        return HTMLResponse(
+            f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1><ul>{link}
+<li><a href="docs">Dokumentasi API / API docs (Swagger UI)</a></li><li><a href="redoc">ReDoc</a></li>
+<li><a href="openapi.json">OpenAPI</a></li><li><a href="asyncapi.json">AsyncAPI (Kafka)</a></li>
+<li><a href="ready">Status / readiness</a></li></ul></body></html>"""
+        )
+
     @router.get("/health", summary="Liveness: the process answers")
+    @public
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -35,6 +60,7 @@ def ops_router(
         summary="Readiness: broker and database reachable",
         responses={503: {"description": "a dependency is unreachable"}},
     )
+    @public
     async def ready() -> JSONResponse:
         results = {}
         for name, check in checks.items():
@@ -49,11 +75,17 @@ def ops_router(
         }
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (token with role metrics, admin or auditor)",
+        response_class=Response,
+    )
+    @allow(Role.METRICS, Role.AUDITOR)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3.0 document of this service's Kafka API")
+    @public
     async def asyncapi_doc() -> dict[str, Any]:
         return asyncapi()
 

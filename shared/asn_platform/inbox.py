@@ -34,9 +34,10 @@ API:
 - ``RetryPolicy(max_attempts=4, initial_delay_s=0.05, max_delay_s=2.0)``.
 - ``run_until_signalled(broker, relays=(), closers=())``: start, wait for SIGTERM/SIGINT, then
   stop in the right order (consumers, then the outbox flush).
-- ``purge_inbox(conn, older_than, group_id=None) -> int``: forget old inbox rows. Keep them
-  longer than any redelivery can come (the topic's retention); a replay from the start for a
-  read-model rebuild uses a new group id, or purges the group together with the read model.
+- ``purge_inbox(conn, older_than, group_id=None, *, limit=None) -> int``: forget old inbox
+  rows. Keep them longer than any redelivery can come (the topic's retention); a replay from the
+  start for a read-model rebuild uses a new group id, or purges the group together with the
+  read model. Every service runs it on a schedule (``asn_platform.inbox_purge``).
 
 Errors:
 
@@ -557,14 +558,21 @@ def subscribe_idempotent(
 
 
 async def purge_inbox(
-    conn: DbConnection, older_than: timedelta, group_id: str | None = None
+    conn: DbConnection,
+    older_than: timedelta,
+    group_id: str | None = None,
+    *,
+    limit: int | None = None,
 ) -> int:
-    """Delete inbox rows processed more than ``older_than`` ago (of one group, or all)."""
+    """Delete inbox rows processed more than ``older_than`` ago (of one group, or all); at most
+    ``limit`` rows when given (the scheduled purge deletes in batches: asn_platform.inbox_purge)."""
     status = await conn.execute(
-        "DELETE FROM inbox WHERE processed_at < now() - $1::interval"
-        " AND ($2::text IS NULL OR consumer_group = $2)",
+        "DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox"
+        " WHERE processed_at < now() - $1::interval"
+        " AND ($2::text IS NULL OR consumer_group = $2) LIMIT $3)",
         older_than,
         group_id,
+        limit,
     )
     return int(status.split()[-1])
 

@@ -1,5 +1,6 @@
-"""Kafka plumbing: the broker factory with settings that work on real Kafka and on Tansu,
-and explicit topic creation (auto-creation gives accidental partition counts)."""
+"""Kafka plumbing: the broker factory with settings that work on Apache Kafka and on Tansu,
+the ONE place that turns settings into client connection options (SASL/SCRAM credentials
+included), and explicit topic creation (auto-creation gives accidental partition counts)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+)
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from asn_platform.settings import PlatformSettings
 from asn_platform.topics import TopicSpec, all_topic_specs
@@ -18,10 +24,54 @@ from asn_platform.topics import TopicSpec, all_topic_specs
 log = logging.getLogger(__name__)
 
 
+def client_options(settings: PlatformSettings | None) -> dict[str, Any]:
+    """Connection keyword arguments of every raw aiokafka client (producer, consumer, admin):
+    the security protocol and, with SASL, the mechanism and this program's credentials."""
+    if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    opts: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError("SASL needs ASN_KAFKA_SASL_USERNAME and ASN_KAFKA_SASL_PASSWORD")
+        opts |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        }
+    if settings.kafka_security_protocol == "SASL_SSL":
+        from aiokafka.helpers import create_ssl_context
+
+        opts["ssl_context"] = create_ssl_context()
+    return opts
+
+
+def faststream_security(settings: PlatformSettings) -> BaseSecurity | None:
+    """The same credentials for FastStream's KafkaBroker."""
+    if not settings.kafka_security_protocol.startswith("SASL"):
+        return None
+    if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+        raise ValueError("SASL needs ASN_KAFKA_SASL_USERNAME and ASN_KAFKA_SASL_PASSWORD")
+    ssl = None
+    if settings.kafka_security_protocol == "SASL_SSL":
+        from aiokafka.helpers import create_ssl_context
+
+        ssl = create_ssl_context()
+    cls = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}[
+        settings.kafka_sasl_mechanism
+    ]
+    return cls(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value(),
+        ssl_context=ssl,
+        use_ssl=ssl is not None,
+    )
+
+
 def make_broker(settings: PlatformSettings, client_id: str, **extra: Any) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
+        security=faststream_security(settings),
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         linger_ms=5,
@@ -43,11 +93,21 @@ def consumer_options(settings: PlatformSettings) -> dict[str, Any]:
 
 
 async def ensure_topics(
-    bootstrap: str, specs: Iterable[TopicSpec] | None = None, timeout_s: float = 30.0
+    bootstrap: str,
+    specs: Iterable[TopicSpec] | None = None,
+    timeout_s: float = 30.0,
+    *,
+    settings: PlatformSettings | None = None,
 ) -> None:
-    """Create the topics with their partition counts; existing topics are left alone."""
+    """Create the topics with their partition counts; existing topics are left alone.
+
+    With ACLs a service principal may not create topics (the launcher or the deployment's
+    initialiser does, as admin): a refusal is logged and the service goes on; a topic it then
+    lacks fails where it is used, with Kafka's own error."""
     wanted = list(specs if specs is not None else all_topic_specs())
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10_000, **client_options(settings)
+    )
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         try:
@@ -71,17 +131,38 @@ async def ensure_topics(
                 for t in missing
             ]
             try:
-                await admin.create_topics(topics)
+                response = await admin.create_topics(topics)
             except TopicAlreadyExistsError:
-                pass  # raced with another instance
-            log.info("created topics: %s", ", ".join(t.name for t in missing))
+                return  # raced with another instance
+            except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as err:
+                log.warning("not allowed to create topics (%s): %s", err, _names(missing))
+                return
+            refused = [
+                name
+                for name, code, *_ in getattr(response, "topic_errors", ())
+                if code
+                in (TopicAuthorizationFailedError.errno, ClusterAuthorizationFailedError.errno)
+            ]
+            if refused:
+                log.warning("not allowed to create topics: %s", ", ".join(refused))
+            created = [t for t in missing if t.name not in refused]
+            if created:
+                log.info("created topics: %s", _names(created))
     finally:
         await admin.close()
 
 
-async def broker_reachable(bootstrap: str, timeout_s: float = 3.0) -> bool:
+def _names(specs: Iterable[TopicSpec]) -> str:
+    return ", ".join(t.name for t in specs)
+
+
+async def broker_reachable(
+    bootstrap: str, timeout_s: float = 3.0, *, settings: PlatformSettings | None = None
+) -> bool:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000)
+        bootstrap_servers=bootstrap,
+        request_timeout_ms=int(timeout_s * 1000),
+        **client_options(settings),
     )
     try:
         await asyncio.wait_for(admin.start(), timeout_s)

@@ -78,6 +78,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from asn_platform.contracts.base import Event
 from asn_platform.envelope import DEFAULT_MAX_MESSAGE_BYTES, H_ID, KafkaRecord, encode
+from asn_platform.kafka import client_options
 from asn_platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -345,6 +346,7 @@ class OutboxRelay:
                 max_request_size=self.settings.kafka_max_message_bytes,
                 request_timeout_ms=self.request_timeout_ms,
                 retry_backoff_ms=100,
+                **client_options(self.settings),
             )
             try:
                 await producer.start()
@@ -482,7 +484,15 @@ class OutboxRelay:
             futures.append(
                 await producer.send(r["topic"], value=r["value"], key=r["key"], headers=headers)
             )
-        results = await asyncio.gather(*futures, return_exceptions=True)
+        # An idempotent producer retries a batch while the broker is away instead of expiring
+        # it; bound the wait so an outage is noticed (recorded, producer rebuilt, retried).
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True),
+                max(5.0, 2 * self.request_timeout_ms / 1000),
+            )
+        except TimeoutError:
+            raise TimeoutError("no acknowledgement from the broker in time") from None
         for result in results:
             if isinstance(result, BaseException):
                 raise result

@@ -50,7 +50,7 @@ from faststream.middlewares import AckPolicy
 from pydantic import BaseModel
 
 from asn_platform import topics
-from asn_platform.kafka import consumer_options, ensure_topics
+from asn_platform.kafka import client_options, consumer_options, ensure_topics
 from asn_platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,12 @@ class RpcClient:
         if self._task is not None:
             return
         bootstrap = self.settings.kafka_bootstrap_servers
-        await ensure_topics(bootstrap, [topics.TopicSpec(self.reply_topic, 1)])
+        await ensure_topics(
+            bootstrap, [topics.TopicSpec(self.reply_topic, 1)], settings=self.settings
+        )
         consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
+            **client_options(self.settings),
             client_id=f"{self.service_name}-rpc-replies",
             group_id=None,
             enable_auto_commit=False,
@@ -208,7 +211,9 @@ class RpcClient:
 
     async def _delete_reply_topic(self) -> None:
         admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers, request_timeout_ms=5000
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            request_timeout_ms=5000,
+            **client_options(self.settings),
         )
         try:
             await asyncio.wait_for(admin.start(), 5.0)

@@ -4,8 +4,9 @@ an asyncpg pool on the service's own database, and the outbox relay.
 A service describes itself with a ``ServiceDefinition``; ``create_app`` wires it up and
 ``run_service`` serves it with uvicorn. Start-up order: database created if missing ->
 migrations (shared backbone tables, then the service's own) -> pool -> the service's
-``on_start`` (registers subscribers) -> broker -> outbox relay. Shutdown (SIGTERM) reverses
-it: stop fetching and finish in-flight handlers (broker.stop), flush the outbox, close the pool.
+``on_start`` (registers subscribers) -> broker -> outbox relay -> scheduled inbox purge
+(asn_platform.inbox_purge). Shutdown (SIGTERM) reverses it: stop the purge, stop fetching and
+finish in-flight handlers (broker.stop), flush the outbox, close the pool.
 """
 
 from __future__ import annotations
@@ -15,20 +16,27 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 import asyncpg
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
 from asn_platform import logmask
+from asn_platform.audit import audit_router, install_audit
+from asn_platform.auth.access import document_access, make_guard, undeclared_routes
+from asn_platform.auth.headers import install_security_headers
+from asn_platform.auth.tokens import TokenVerifier
+from asn_platform.body_limit import BodyLimit
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
 from asn_platform.http import instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
+from asn_platform.inbox_purge import InboxPurger
 from asn_platform.kafka import ensure_topics, make_broker
 from asn_platform.logs import configure_logging
 from asn_platform.outbox import OutboxRelay
@@ -37,6 +45,7 @@ from asn_platform.settings import PlatformSettings, load_settings
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=PlatformSettings)
+INBOX_PURGER = "inbox_purger"  # key in ServiceContext.extras
 
 
 @dataclass
@@ -117,8 +126,9 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             log.info("migrations applied: %s", ", ".join(applied))
         ctx._pool = await create_pool(ctx.database_dsn, settings.db_pool_min, settings.db_pool_max)
         relay = None
+        purger: InboxPurger | None = None
         try:
-            await ensure_topics(settings.kafka_bootstrap_servers)
+            await ensure_topics(settings.kafka_bootstrap_servers, settings=settings)
             if definition.on_start:
                 await definition.on_start(ctx)
             await start_broker(broker)
@@ -126,10 +136,20 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
                 ctx.pool, settings, name=ctx.name, retention_s=settings.outbox_retention_s
             )
             await relay.start()
+            purger = InboxPurger(
+                ctx.pool,
+                retention=timedelta(days=settings.inbox_retention_days),
+                interval_s=settings.inbox_purge_interval_s,
+                name=ctx.name,
+            )
+            ctx.extras[INBOX_PURGER] = purger
+            await purger.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
             yield
         finally:
             log.info("%s stopping", definition.name)
+            if purger is not None:
+                await purger.stop()
             await broker.stop()  # stop fetching, let in-flight handlers finish and commit
             for stopper in reversed(ctx._stoppers):
                 try:
@@ -141,11 +161,14 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             await ctx.pool.close()
             log.info("%s stopped", definition.name)
 
+    # Deny by default: one guard on every route enforces the route's declared access.
+    verifier = TokenVerifier(settings)
     app = FastAPI(
         title=definition.title,
         description=definition.description,
         version=definition.version,
         lifespan=lifespan,
+        dependencies=[Depends(make_guard(verifier))],
     )
     app.state.ctx = ctx
     logmask.install()  # every service: paths and handler errors may carry a NIP
@@ -170,11 +193,23 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
 
     app.include_router(
-        ops_router(registry, {"database": db_ready, "broker": broker_ready}, asyncapi)
+        ops_router(
+            registry, {"database": db_ready, "broker": broker_ready}, asyncapi, definition.title
+        )
     )
     for router in definition.routers(ctx):
         app.include_router(router)
+    app.include_router(audit_router())
+    undeclared = undeclared_routes(app.routes)
+    if undeclared:
+        log.error("routes without an access declaration refuse everyone: %s", undeclared)
+    if not verifier.configured:
+        log.warning("ASN_OIDC_ISSUER is not set: every protected endpoint answers 401")
+    document_access(app)
+    install_audit(app, lambda: ctx.pool)
+    install_security_headers(app, settings.cors_origins)
     instrument_http(app, registry, definition.name)
+    app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)  # outermost
     return app
 
 

@@ -12,14 +12,16 @@ import socket
 import sys
 from typing import Any, Literal, NoReturn, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from asn_platform.auth.settings import AuthSettings
 
 ENV_PREFIX = "ASN_"
 
 
-class PlatformSettings(BaseSettings):
-    """Settings every service shares."""
+class PlatformSettings(AuthSettings):
+    """Settings every service shares (identity: asn_platform.auth.settings)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
 
@@ -29,21 +31,34 @@ class PlatformSettings(BaseSettings):
         description="Kafka bootstrap servers, host:port[,host:port].",
     )
     kafka_idempotence: bool = Field(
-        default=False,
-        description="Idempotent producer. On for real Kafka; the embedded Tansu broker lacks it.",
+        default=True,
+        description="Idempotent producer (Kafka's default). The launcher and the test fixtures "
+        "turn it off for the Tansu fallback, which lacks it.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="PLAINTEXT (Tansu, open test listener) or SASL_* with SCRAM credentials.",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = Field(
+        default=None, description="This program's Kafka principal, e.g. svc-surveys."
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="Its SCRAM password (a secret: never logged or printed)."
     )
     kafka_fetch_max_wait_ms: int = Field(
         default=20,
         ge=1,
         le=5000,
-        description="Fetch wait. Tansu does not answer a waiting fetch early, so keep it small.",
+        description="Fetch wait. Kafka answers a waiting fetch as soon as data arrives; Tansu "
+        "only at the end of the wait, so it stays small for the Tansu fallback.",
     )
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(default=2000, ge=100)
     kafka_max_message_bytes: int = Field(
         default=1_000_000,
         ge=1024,
-        description="Largest event we publish; Tansu accepts anything, real Kafka ~1 MB.",
+        description="Largest event we publish; Kafka's message.max.bytes is ~1 MB (Tansu has no limit).",
     )
     database_url: str = Field(
         default="postgresql://postgres@127.0.0.1:5432/postgres",
@@ -69,6 +84,21 @@ class PlatformSettings(BaseSettings):
     instance_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     public_base_url: str | None = Field(
         default=None, description="Base URL shown to citizens (links, QR codes)."
+    )
+    http_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body any route accepts (413 above it); routes may be stricter.",
+    )
+    # The scheduled inbox purge (asn_platform.inbox_purge explains why the horizon is safe).
+    inbox_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Forget inbox rows older than this; 0 keeps them all. Must exceed the "
+        "input topics' retention.ms plus segment.ms (Kafka's defaults: 7 + 7 days).",
+    )
+    inbox_purge_interval_s: float = Field(
+        default=3600.0, ge=1, description="How often the inbox purge runs."
     )
 
     @field_validator("database_url")

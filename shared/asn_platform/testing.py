@@ -1,5 +1,11 @@
 """Test harness on real parts: one embedded broker per test session and a real PostgreSQL.
 
+The broker is Apache Kafka (embedded, `asn_platform.embedded.kafka`) unless
+``ASN_TEST_BROKER=tansu`` (the no-Java smoke run) or ``ASN_TEST_KAFKA_BOOTSTRAP_SERVERS`` names
+an external one. The test Kafka has SASL/SCRAM and ACLs on its main listener (the ACL tests use
+it) and an extra open listener whose anonymous principal is a super user: test code plays the
+operator there, as the launcher's admin does (see docs/kafka.md).
+
 PostgreSQL comes from ``ASN_TEST_DATABASE_URL`` or ``DATABASE_URL`` (CI: 127.0.0.1:5432, user
 postgres, trust), else an embedded server in a temporary folder. Every test run gets fresh
 databases with a random suffix, dropped at the end. Used by tests/conftest.py; the benchmarks
@@ -8,13 +14,16 @@ find their PostgreSQL server the same way (asn_platform.benchmarking).
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +31,75 @@ import asyncpg
 import httpx
 
 from asn_platform.db import with_database
+from asn_platform.devkit_oidc import DevIdentity
+from asn_platform.embedded.kafka import EmbeddedKafka
+from asn_platform.embedded.kafka import available as kafka_available
 from asn_platform.embedded.postgres import EmbeddedPostgres
 from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.service import ServiceContext, ServiceDefinition, create_app
 
 
+@dataclass
+class TestBroker:
+    """The session's broker. `bootstrap` needs no credentials (Tansu, or Kafka's open test
+    listener); `kafka` is the embedded Kafka (None on Tansu or an external broker)."""
+
+    __test__ = False  # not a pytest class
+    kind: str  # "kafka" | "tansu" | "external"
+    bootstrap: str
+    kafka: EmbeddedKafka | None = None
+    tansu: TansuBroker | None = None
+
+
+def session_broker_kind() -> str:
+    wanted = os.environ.get("ASN_TEST_BROKER", "").strip().lower()
+    if wanted in ("kafka", "tansu"):
+        return wanted
+    if wanted:
+        raise RuntimeError(f"ASN_TEST_BROKER must be kafka or tansu, not {wanted!r}")
+    return "kafka" if kafka_available() else "tansu"
+
+
+def start_kafka(data_dir: Path | None = None, **kwargs: Any) -> EmbeddedKafka:
+    """An embedded Kafka with the open test listener; data in `data_dir` (else a new temp)."""
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="asn-test-kafka-"))
+    return EmbeddedKafka(folder, open_listener=True, **kwargs).start()
+
+
 @contextmanager
-def test_broker() -> Iterator[TansuBroker]:
+def test_broker() -> Iterator[TestBroker]:
     external = os.environ.get("ASN_TEST_KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        yield TansuBroker(host=external.split(":")[0], port=int(external.split(":")[1]))
+        yield TestBroker("external", external)
         return
-    log = Path(tempfile.gettempdir()) / f"asn-test-tansu-{os.getpid()}.log"
-    with TansuBroker(log_path=log) as broker:
-        yield broker
+    if session_broker_kind() == "tansu":
+        # Tansu has no idempotent producer: every settings object of this session turns it off.
+        os.environ["ASN_KAFKA_IDEMPOTENCE"] = "false"
+        log = Path(tempfile.gettempdir()) / f"asn-test-tansu-{os.getpid()}.log"
+        with TansuBroker(log_path=log) as tansu:
+            yield TestBroker("tansu", tansu.bootstrap, tansu=tansu)
+        return
+    kafka = start_kafka()
+    try:
+        yield TestBroker("kafka", kafka.open_bootstrap, kafka=kafka)
+    finally:
+        kafka.stop()
+        shutil.rmtree(kafka.data_dir, ignore_errors=True)
+
+
+def launcher_client_options(data_dir: Path) -> dict[str, Any]:
+    """aiokafka options of the admin principal of an `asn-platform run --data-dir data_dir`
+    on the embedded Kafka (nothing on Tansu, which has no SASL)."""
+    secret = data_dir / "kafka" / "admin.json"
+    if not secret.exists():
+        return {}
+    admin = json.loads(secret.read_text())
+    return {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": admin["user"],
+        "sasl_plain_password": admin["password"],
+    }
 
 
 @contextmanager
@@ -88,6 +152,24 @@ class DatabaseFactory:
             await conn.close()
 
 
+_IDENTITY: DevIdentity | None = None
+
+
+def test_identity() -> DevIdentity:
+    """The test session's OpenID provider (started on first use; tests/conftest.py stops it)."""
+    global _IDENTITY
+    if _IDENTITY is None or not _IDENTITY.alive():
+        _IDENTITY = DevIdentity().start()
+    return _IDENTITY
+
+
+def stop_test_identity() -> None:
+    global _IDENTITY
+    if _IDENTITY is not None:
+        _IDENTITY.stop()
+        _IDENTITY = None
+
+
 @asynccontextmanager
 async def running_service(
     definition: ServiceDefinition[Any],
@@ -95,21 +177,28 @@ async def running_service(
     bootstrap: str,
     server_url: str,
     db_prefix: str,
+    role: str | None = "admin",
     **overrides: Any,
 ) -> AsyncIterator[tuple[ServiceContext[Any], httpx.AsyncClient]]:
     """Run a service in-process with its real lifespan (database, migrations, broker, relay)
-    and an HTTP client talking to it over ASGI. The database is <db_prefix><service>."""
+    and an HTTP client talking to it over ASGI. The database is <db_prefix><service>.
+    The service trusts the session's test OpenID provider; the client sends a token of `role`
+    (admin by default; None: no token) and tests pass other tokens per request."""
+    identity = test_identity()
     settings = definition.settings_model(
         kafka_bootstrap_servers=bootstrap,
         database_url=server_url,
         database_prefix=db_prefix,
         log_format="text",
-        **overrides,
+        **{**identity.settings(), **overrides},
     )
     app = create_app(definition, settings)
+    headers = identity.headers(role) if role else {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as client:
             yield app.state.ctx, client
 
 

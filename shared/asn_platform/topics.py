@@ -30,8 +30,13 @@ PROGRAMME_SCHEDULED = "asn.recommendations.programme-scheduled.v1"
 RECOMMENDATION_ISSUED = "asn.recommendations.recommendation-issued.v1"
 NUDGE_REQUESTED = "asn.recommendations.nudge-requested.v1"
 
-# Request/reply between services (not public contracts).
-RPC_RECOMMENDATIONS_REQUEST = "asn.rpc.recommendations.request.v1"
+# Request/reply between services: not public contracts, and they carry a NIP in key and body
+# without CloudEvents headers. They live under a prefix of their own that no partner ACL covers
+# (a partner granted "asn.*" topics by prefix would otherwise read them; see docs/kafka.md).
+INTERNAL_PREFIX = "asn-internal."
+RPC_PREFIX = f"{INTERNAL_PREFIX}rpc."
+RPC_REPLY_PREFIX = f"{RPC_PREFIX}reply."
+RPC_RECOMMENDATIONS_REQUEST = f"{RPC_PREFIX}recommendations.request.v1"
 
 TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(SURVEY_SUBMITTED, 6),
@@ -54,7 +59,12 @@ def dead_letter_topic(topic: str) -> str:
 def reply_topic(service: str, instance_id: str) -> str:
     """A reply topic per caller instance, so replies reach the instance that asked."""
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in instance_id)
-    return f"asn.rpc.reply.{service}.{safe}"
+    return f"{reply_topic_prefix(service)}{safe}"
+
+
+def reply_topic_prefix(service: str) -> str:
+    """Every reply topic of `service` starts with this (its ACLs are granted on the prefix)."""
+    return f"{RPC_REPLY_PREFIX}{service}."
 
 
 def all_topic_specs() -> list[TopicSpec]:

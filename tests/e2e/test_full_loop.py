@@ -7,7 +7,8 @@ nudge; the same gap and the same programme decision delivered again change nothi
 are the demo's own functions (asn_platform.demo), and `asn-demo` itself must exit 0.
 
 One platform per module (starting it is most of the time). The surveys rate limit stays on: the
-demo submits with the kiosk token `asn-platform run` registers, as a real kiosk would.
+demo gets its tokens from the development OpenID provider the launcher starts (client
+credentials), and submits as a kiosk client, as a real kiosk would.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from asn_platform import demo, topics
-from asn_platform.launcher import DEV_KIOSK_TOKEN
-from asn_platform.testing import service_base_port
+from asn_platform.devkit_oidc import token_for
+from asn_platform.testing import launcher_client_options, service_base_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.tansu_smoke]
 
 THRESHOLD = 76.61
 U7_COMPETENCIES = {"manajerial.pelayanan_publik", "manajerial.komunikasi", "manajerial.integritas"}
@@ -47,8 +48,12 @@ class Platform:
     proc: subprocess.Popen[bytes]
     log_dir: Path
 
+    @property
+    def client(self) -> dict[str, Any]:
+        """Admin credentials for the test's own clients (Kafka under the launcher has SASL)."""
+        return launcher_client_options(self.log_dir)
+
     def api(self, **options: Any) -> demo.Api:
-        options.setdefault("kiosk_token", DEV_KIOSK_TOKEN)
         return demo.Api(self.urls, wait_timeout_s=30.0, poll_interval_s=0.2, **options)
 
     def logs(self) -> str:
@@ -80,8 +85,8 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     tmp = tmp_path_factory.mktemp("full-loop")
     prefix = f"asn_test_loop_{db_factory.run_id}_"
     db_factory.created += [f"{prefix}{name}" for name in demo.SERVICES]
-    base = service_base_port(count=4)
-    kafka_port = base + 4  # also outside the ephemeral range (see service_base_port)
+    base = service_base_port(count=5)
+    kafka_port = base + 5  # also outside the ephemeral range (see service_base_port)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -103,6 +108,8 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     running = Platform(demo.Urls.on_base_port(base), f"127.0.0.1:{kafka_port}", proc, data_dir)
     try:
         _wait_ready(running.urls, proc)
+        token = token_for(running.urls.issuer, "metrics")
+        _METRICS_HEADERS["Authorization"] = f"Bearer {token}"
         yield running
     finally:
         proc.send_signal(signal.SIGINT)
@@ -254,16 +261,16 @@ def _completion_to_impact(api: demo.Api, s: Scheduled) -> None:
 # --- redelivery ---------------------------------------------------------------------------------
 
 
-def _records(bootstrap: str, topic: str) -> list[Any]:
+def _records(bootstrap: str, topic: str, client: dict[str, Any]) -> list[Any]:
     async def read() -> list[Any]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client)
         await consumer.start()
         try:
             partitions = [
                 TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
             ]
             if not partitions:
-                await consumer.force_metadata_update()
+                await consumer._client.force_metadata_update()
                 partitions = [
                     TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []
                 ]
@@ -285,13 +292,13 @@ def _records(bootstrap: str, topic: str) -> list[Any]:
     return asyncio.run(read())
 
 
-def _redeliver(bootstrap: str, record: Any, new_id: bool) -> None:
+def _redeliver(bootstrap: str, record: Any, new_id: bool, client: dict[str, Any]) -> None:
     headers = [
         (k, str(uuid.uuid4()).encode() if new_id and k == "ce_id" else v) for k, v in record.headers
     ]
 
     async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **client)
         await producer.start()
         try:
             await producer.send_and_wait(
@@ -304,9 +311,12 @@ def _redeliver(bootstrap: str, record: Any, new_id: bool) -> None:
     asyncio.run(send())
 
 
+_METRICS_HEADERS: dict[str, str] = {}  # a Prometheus client's token (role metrics)
+
+
 def _handled(url: str, topic: str) -> int:
     """Messages of a topic a service's consumer finished (FastStream metrics, any status)."""
-    text = httpx.get(f"{url}/metrics", timeout=5).text
+    text = httpx.get(f"{url}/metrics", timeout=5, headers=_METRICS_HEADERS).text
     pattern = re.compile(
         r'^faststream_received_processed_messages_total\{[^}]*handler="'
         + re.escape(topic)
@@ -349,14 +359,14 @@ def test_the_same_gap_and_decision_delivered_again_schedule_nothing_more(
 
         gap_records = [
             r
-            for r in _records(platform.bootstrap, topics.SERVICE_GAP_DETECTED)
+            for r in _records(platform.bootstrap, topics.SERVICE_GAP_DETECTED, platform.client)
             if json.loads(r.value)["unit_id"] == demo.FAILING_UNIT
             and json.loads(r.value)["element"] == demo.FAILING_ELEMENT
             and json.loads(r.value)["status"] == "opened"
         ]
         scheduled_records = [
             r
-            for r in _records(platform.bootstrap, topics.PROGRAMME_SCHEDULED)
+            for r in _records(platform.bootstrap, topics.PROGRAMME_SCHEDULED, platform.client)
             if json.loads(r.value)["scheduled_programme_id"] == sp_id
         ]
         assert len(gap_records) == 1 and len(scheduled_records) == 1
@@ -368,8 +378,8 @@ def test_the_same_gap_and_decision_delivered_again_schedule_nothing_more(
         # recommendations decides each gap key once. Likewise the programme decision at
         # enrollment: unique scheduled programme id and idempotency key.
         for new_id in (False, True):
-            _redeliver(platform.bootstrap, gap_records[0], new_id)
-            _redeliver(platform.bootstrap, scheduled_records[0], new_id)
+            _redeliver(platform.bootstrap, gap_records[0], new_id, platform.client)
+            _redeliver(platform.bootstrap, scheduled_records[0], new_id, platform.client)
         _wait_handled(rec_url, topics.SERVICE_GAP_DETECTED, gaps_seen + 2)
         _wait_handled(enr_url, topics.PROGRAMME_SCHEDULED, decisions_seen + 2)
         time.sleep(0.5)  # anything a redelivery published would have travelled by now
@@ -384,7 +394,8 @@ def test_asn_demo_runs_against_the_platform(platform: Platform, scheduled: Sched
     urls = platform.urls
     result = subprocess.run(
         [*command, "--surveys-url", urls.surveys, "--enrollment-url", urls.enrollment,
-         "--recommendations-url", urls.recommendations, "--timeout", "30"],
+         "--recommendations-url", urls.recommendations, "--issuer", urls.issuer,
+         "--timeout", "30"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "120"},
     )  # fmt: skip
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
@@ -392,3 +403,40 @@ def test_asn_demo_runs_against_the_platform(platform: Platform, scheduled: Sched
     for expected in ("Langkah 10/10", "PLP-PRIMA", "Belum ada data", "Selesai"):
         assert expected in out, out[-4000:]
     assert "sudah tercatat pada run sebelumnya" in out  # answers not counted twice
+
+
+def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows_the_demo(
+    platform: Platform, scheduled: Scheduled
+) -> None:
+    """Over real HTTP: every non-public route of every service refuses an anonymous caller;
+    the audit trails name the demo's client and the kiosk as the actors of their changes."""
+    public = {"/health", "/ready", "/asyncapi.json"}
+    for service in demo.SERVICES:
+        url = platform.urls.of(service)
+        spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
+        for path, item in spec["paths"].items():
+            if path in public or path.startswith("/s"):
+                continue
+            for method in item:
+                concrete = re.sub(r"{[^}]+}", "x", path)
+                r = httpx.request(method.upper(), f"{url}{concrete}", timeout=10)
+                assert r.status_code == 401, (service, method, path, r.status_code)
+    auditor = {"Authorization": f"Bearer {token_for(platform.urls.issuer, 'auditor')}"}
+    trail = httpx.get(
+        f"{platform.urls.enrollment}/api/v1/audit",
+        params={"limit": 1000},
+        headers=auditor,
+        timeout=10,
+    ).json()["items"]
+    changes = [e for e in trail if e["outcome"] == "ok"]
+    assert changes, trail[:3]
+    assert {e["username"] for e in changes} >= {"service-account-asn-demo"}
+    assert any(e["route"] == "/api/v1/enrollments/{enrollment_id}/transitions" for e in changes)
+    assert all(e["at"].endswith("+07:00") for e in trail)
+    intake = httpx.get(
+        f"{platform.urls.surveys}/api/v1/audit",
+        params={"route": "/api/v1/responses", "outcome": "ok", "limit": 5},
+        headers=auditor,
+        timeout=10,
+    ).json()["items"]
+    assert intake and intake[0]["client_id"] == "asn-kiosk" and intake[0]["roles"] == ["kiosk"]

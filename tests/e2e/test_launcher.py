@@ -1,4 +1,6 @@
-"""The real launcher as a process: ready services, broker-death recovery, clean Ctrl-C."""
+"""The real launcher as a process: ready services, broker-death recovery (Kafka: restarted on
+its data, services keep running and reconnect; Tansu: restarted with the services), clean
+Ctrl-C."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ SERVICE_OFFSETS = (1, 2, 3)
 
 
 def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    base = service_base_port()
+    base = service_base_port(count=4)  # + the console
     env = {
         k: v
         for k, v in os.environ.items()
@@ -78,19 +80,36 @@ def _tansu(launcher: psutil.Process) -> psutil.Process:
     return found[0]
 
 
+def _java(launcher: psutil.Process) -> list[psutil.Process]:
+    return [p for p in launcher.children(recursive=True) if p.name() == "java"]
+
+
 def _service_pids(launcher: psutil.Process) -> set[int]:
-    return {p.pid for p in launcher.children() if "python" in p.name()}
+    """The three services (python children other than the development identity provider)."""
+    return {
+        p.pid
+        for p in launcher.children()
+        if "python" in p.name() and "asn_platform.devkit_oidc" not in " ".join(p.cmdline())
+    }
 
 
+@pytest.mark.tansu_smoke
 def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url, db_factory):
     prefix = f"asn_test_launch_{db_factory.run_id}_"
     db_factory.created += [
         f"{prefix}{name}" for name in ("surveys", "enrollment", "recommendations")
     ]
-    proc, base = _start(tmp_path, {"DATABASE_URL": pg_server_url, "ASN_DATABASE_PREFIX": prefix})
+    proc, base = _start(
+        tmp_path,
+        {
+            "DATABASE_URL": pg_server_url,
+            "ASN_DATABASE_PREFIX": prefix,
+            "ASN_EMBEDDED_BROKER": "tansu",
+        },
+    )
     launcher = psutil.Process(proc.pid)
     try:
-        _wait_ready(base, tmp_path)
+        _wait_ready(base, tmp_path, timeout_s=120)
         before = _service_pids(launcher)
         old_broker = _tansu(launcher)
         old_broker.kill()
@@ -101,7 +120,7 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
                 break
             time.sleep(0.2)
         assert _tansu(launcher).pid != old_broker.pid
-        _wait_ready(base, tmp_path)
+        _wait_ready(base, tmp_path, timeout_s=120)
         after = _service_pids(launcher)
         assert after and not (after & before), "services were not restarted with the broker"
     finally:
@@ -109,10 +128,51 @@ def test_services_come_back_ready_after_the_broker_dies(tmp_path, pg_server_url,
         proc.wait(60)
 
 
+@pytest.mark.kafka_only
+def test_kafka_killed_is_restarted_on_its_data_and_services_reconnect(
+    tmp_path, pg_server_url, db_factory
+):
+    prefix = f"asn_test_launchk_{db_factory.run_id}_"
+    db_factory.created += [
+        f"{prefix}{name}" for name in ("surveys", "enrollment", "recommendations")
+    ]
+    proc, base = _start(
+        tmp_path,
+        {
+            "DATABASE_URL": pg_server_url,
+            "ASN_DATABASE_PREFIX": prefix,
+            "ASN_EMBEDDED_BROKER": "kafka",
+        },
+    )
+    launcher = psutil.Process(proc.pid)
+    try:
+        _wait_ready(base, tmp_path, timeout_s=120)
+        before = _service_pids(launcher)
+        [old] = _java(launcher)
+        old.kill()  # SIGKILL, as a crash
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            kids = _java(launcher)
+            if kids and kids[0].pid != old.pid:
+                break
+            time.sleep(0.2)
+        [new] = _java(launcher)
+        assert new.pid != old.pid
+        _wait_ready(base, tmp_path, timeout_s=120)
+        assert _service_pids(launcher) == before, "Kafka is durable: services keep running"
+        out = (tmp_path / "launcher.out").read_text()
+        assert "restarting it on its data" in out
+        assert "Apache Kafka" in out and "SASL/SCRAM" in out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+
+
+@pytest.mark.tansu_smoke
 def test_ctrl_c_leaves_no_process_behind(tmp_path):
     proc, base = _start(tmp_path, {})  # embedded broker and embedded PostgreSQL
     launcher = psutil.Process(proc.pid)
-    _wait_ready(base, tmp_path)
+    _wait_ready(base, tmp_path, timeout_s=120)
     children = launcher.children(recursive=True)
     pgdata = tmp_path / "data" / "postgres"
     postmaster = int((pgdata / "postmaster.pid").read_text().splitlines()[0])

@@ -1,6 +1,8 @@
 """Settings of the enrollment service (environment variables prefixed ASN_)."""
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from asn_platform.settings import PlatformSettings
 
@@ -28,3 +30,11 @@ class Settings(PlatformSettings):
     enrollment_max_csv_bytes: int = Field(
         default=5_000_000, ge=1024, description="Largest roster CSV accepted by the import."
     )
+
+    @model_validator(mode="after")
+    def _body_ceiling_fits_the_csv(self) -> Self:
+        # The platform's body ceiling must let a roster CSV (and its multipart wrapping) in.
+        self.http_max_body_bytes = max(
+            self.http_max_body_bytes, self.enrollment_max_csv_bytes + 65536
+        )
+        return self

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
+from asn_platform.auth import Role, allow
 from asn_platform.contracts.base import Nip, UnitId
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.inputs import Clean, Limit, Offset
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import ElementCode
 from asn_recommendations.consumers import ENGINE
@@ -27,8 +29,6 @@ from asn_recommendations.views import (
     unit_view,
 )
 
-Limit = Annotated[int, Query(ge=1, le=1000, description="Rows per page.")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip.")]
 UnitFilter = Annotated[UnitId | None, Query(description="Only this unit.")]
 
 _GAPS_ALL = """
@@ -65,6 +65,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             "kind); recovered: back above it; all: every announced gap per period."
         ),
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def list_gaps(
         request: Request,
         status: Literal["open", "recovered", "all"] = "open",
@@ -94,6 +95,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/gaps/flagged",
         summary="Diteruskan ke pimpinan / gaps flagged to management (e.g. U9 facilities)",
     )
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def flagged(
         request: Request, unit_id: UnitFilter = None, limit: Limit = 100, offset: Offset = 0
     ) -> dict[str, Any]:
@@ -126,6 +128,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         }
 
     @api.get("/programmes", summary="Program terjadwal / scheduled targeted programmes")
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def programmes(
         request: Request, unit_id: UnitFilter = None, limit: Limit = 100, offset: Offset = 0
     ) -> dict[str, Any]:
@@ -158,9 +161,10 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         summary="Satu program terjadwal dengan peserta / one scheduled programme with cohort",
         responses={404: {"description": "unknown scheduled programme"}},
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def programme(
         request: Request,
-        scheduled_programme_id: Annotated[str, Path(min_length=1, max_length=64)],
+        scheduled_programme_id: Annotated[Clean, Path(min_length=1, max_length=64)],
     ) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             row = await conn.fetchrow(
@@ -186,16 +190,18 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/impact",
         summary="Dampak (Kirkpatrick level 4) / impact: element score before vs after training",
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def impact(request: Request, unit_id: UnitFilter = None) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             items = await impact_view(conn, unit_id, lang_of(request))
         return {"items": items}
 
     @api.get("/nudges", summary="Pengingat / nudges sent to people who declined or missed")
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.ASN, nip_param="nip")
     async def nudges(
         request: Request,
         nip: Annotated[Nip | None, Query(description="Only this person.")] = None,
-        programme_code: Annotated[str | None, Query(max_length=40)] = None,
+        programme_code: Annotated[Clean | None, Query(max_length=40)] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> dict[str, Any]:
@@ -243,6 +249,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             "attended or completed (or a completion) for that programme arrived."
         ),
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def conversion() -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             rows = await conn.fetch(
@@ -287,6 +294,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/nudges/escalations",
         summary="Eskalasi / reminders used up: supervisor and BKPSDM to follow up in person",
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def escalations(
         request: Request, limit: Limit = 100, offset: Offset = 0
     ) -> dict[str, Any]:
@@ -320,6 +328,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         summary="Rekomendasi untuk satu ASN / ranked, explained recommendations for one person",
         responses={404: {"description": "NIP not in the roster seen by this service"}},
     )
+    @allow(Role.AUDITOR, Role.ASN, nip_param="nip")
     async def for_person(request: Request, nip: Annotated[Nip, Path()]) -> dict[str, Any]:
         async with ctx.pool.acquire() as conn:
             view = await person_view(conn, engine(), nip, lang_of(request))
@@ -336,6 +345,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         "/units/{unit_id}/recommendations",
         summary="Kebutuhan pelatihan unit / a unit's gaps, decisions and staff recommendations",
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def for_unit(
         request: Request,
         unit_id: Annotated[UnitId, Path()],
@@ -345,6 +355,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             return await unit_view(conn, engine(), unit_id, lang_of(request), people_limit)
 
     @api.get("/rules", summary="Aturan yang berlaku / the rules in force (version, settings)")
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def rules(request: Request) -> dict[str, Any]:
         rs = engine().rules
         s = rs.settings

@@ -39,6 +39,7 @@ from rich.table import Table
 
 from asn_platform.db import with_database
 from asn_platform.envelope import ContractError, Envelope, decode
+from asn_platform.kafka import client_options
 from asn_platform.settings import load_settings
 from asn_recommendations.consumers import FEEDS, Feed
 from asn_recommendations.settings import Settings
@@ -145,10 +146,11 @@ async def _replay_feed(
         auto_offset_reset="earliest",
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         max_partition_fetch_bytes=4 * 1024 * 1024,
+        **client_options(settings),
     )
     await consumer.start()
     try:
-        await consumer.topics()  # metadata, so that the partitions are known
+        await consumer._client.force_metadata_update()  # all topics: partitions known
         partitions = sorted(consumer.partitions_for_topic(feed.topic) or ())
         if not partitions:
             return report

@@ -7,14 +7,17 @@ names the field in Indonesian with English beside it, in the platform's one erro
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from asn_platform import audit
+from asn_platform.auth import Role, allow, any_role
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.inputs import Clean
 from asn_platform.periods import Period
 from asn_platform.timezone import now_jakarta
 from asn_surveys.buckets import UNIT_WIDE, city_buckets, unit_buckets
@@ -32,9 +35,12 @@ from asn_surveys.runtime import (
     parse_period,
 )
 from asn_surveys.units import (
+    PeriodText,
+    ServiceFilter,
     Unit,
     UnitIn,
     UnitPatch,
+    UnitPath,
     get_unit,
     insert_unit,
     list_units,
@@ -168,11 +174,13 @@ def build_api(runtime: Runtime) -> APIRouter:
 
     # --- questionnaire and units ----------------------------------------------------------
     @router.get("/elements", tags=[TAG_UNITS], summary="Sembilan unsur SKM dan label jawaban")
+    @any_role  # the questionnaire is no secret
     async def elements(request: Request) -> dict[str, Any]:
         lang = lang_of(request)
         return {"questions": questions(lang), "profile": profile_choices(lang)}
 
     @router.get("/units", tags=[TAG_UNITS], summary="Daftar unit layanan (list service units)")
+    @any_role  # units are listed publicly on /s too
     async def units(request: Request) -> dict[str, Any]:
         async with runtime.pool.acquire() as conn:
             found = await list_units(conn)
@@ -186,8 +194,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Tambah unit layanan (operator)",
         openapi_extra=_body_schema(UnitIn),
     )
+    @allow(Role.ADMIN)
     async def create_unit(request: Request) -> JSONResponse:
-        runtime.require_operator(request)
         data = _validate(UnitIn, await _json(runtime, request))
         unit = Unit(
             unit_id=data.unit_id,
@@ -199,8 +207,10 @@ def build_api(runtime: Runtime) -> APIRouter:
             weights=_weights_or_422(data.weights),
             active=True,
         )
-        async with runtime.pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn, conn.transaction():
             created = await insert_unit(conn, unit)
+            if created:
+                await audit.record(conn, summary=data.model_dump(mode="json"))
         if not created:
             raise ApiError(
                 409,
@@ -211,7 +221,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         return JSONResponse(unit.to_json(lang_of(request)), status_code=201)
 
     @router.get("/units/{unit_id}", tags=[TAG_UNITS], summary="Satu unit layanan")
-    async def one_unit(unit_id: str, request: Request) -> dict[str, Any]:
+    @any_role  # units are listed publicly on /s too
+    async def one_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         return (await _unit_or_404(runtime, unit_id)).to_json(lang_of(request))
 
     @router.patch(
@@ -220,8 +231,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Ubah unit layanan (operator); weights: null = 1/9 masing-masing",
         openapi_extra=_body_schema(UnitPatch),
     )
-    async def patch_unit(unit_id: str, request: Request) -> dict[str, Any]:
-        runtime.require_operator(request)
+    @allow(Role.UNIT_OPERATOR, unit_param="unit_id")
+    async def patch_unit(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         patch = _validate(UnitPatch, await _json(runtime, request))
         given = patch.model_fields_set
         nullable = {"district", "weights"}
@@ -251,6 +262,7 @@ def build_api(runtime: Runtime) -> APIRouter:
                 active=patch.active if patch.active is not None else current.active,
             )
             await update_unit(conn, changed)
+            await audit.record(conn, summary=patch.model_dump(mode="json", exclude_unset=True))
         return changed.to_json(lang_of(request))
 
     @router.get(
@@ -258,7 +270,8 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_UNITS],
         summary="Kuesioner unit: layanan, pertanyaan, label jawaban, bobot",
     )
-    async def questionnaire(unit_id: str, request: Request) -> dict[str, Any]:
+    @any_role  # units are listed publicly on /s too
+    async def questionnaire(unit_id: UnitPath, request: Request) -> dict[str, Any]:
         unit = await _unit_or_404(runtime, unit_id)
         lang = lang_of(request)
         return {
@@ -281,6 +294,7 @@ def build_api(runtime: Runtime) -> APIRouter:
             429: {"description": "Terlalu banyak kiriman; Retry-After; tidak ada yang disimpan"},
         },
     )
+    @allow(Role.KIOSK)
     async def submit(request: Request) -> JSONResponse:
         wait = runtime.rate_wait(request)
         if wait > 0:
@@ -333,11 +347,14 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_IKM],
         summary="IKM satu unit (per unsur, mutu, responden) untuk satu periode",
     )
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def unit_ikm(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
+        service: ServiceFilter | None = Query(default=None),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -368,9 +385,12 @@ def build_api(runtime: Runtime) -> APIRouter:
         tags=[TAG_IKM],
         summary="IKM seluruh kota: jumlah agregat semua unit pada periode itu",
     )
+    @allow(Role.AUDITOR)
     async def city_ikm(
         request: Request,
-        period: str | None = Query(default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"),
+        period: PeriodText | None = Query(
+            default=None, description="2026-M11, 2026-Q3, 2026-S2, 2026-Y"
+        ),
     ) -> dict[str, Any]:
         lang = lang_of(request)
         chosen = parse_period(period, runtime.policy.kind)
@@ -404,9 +424,10 @@ def build_api(runtime: Runtime) -> APIRouter:
         }
 
     @router.get("/gaps", tags=[TAG_IKM], summary="Status kesenjangan layanan per unit/unsur")
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def gaps(
-        unit_id: str | None = Query(default=None),
-        period: str | None = Query(default=None),
+        unit_id: Annotated[Clean | None, Query(max_length=100)] = None,
+        period: PeriodText | None = Query(default=None),
         open_only: bool = Query(default=True),
     ) -> dict[str, Any]:
         chosen = parse_period(period, runtime.policy.kind) if period else None
@@ -448,11 +469,12 @@ def build_api(runtime: Runtime) -> APIRouter:
         summary="Laporan SKM unit per periode: HTML (cetak) atau CSV",
         response_class=Response,
     )
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def report(
-        unit_id: str,
+        unit_id: UnitPath,
         request: Request,
-        period: str | None = Query(default=None),
-        service: str | None = Query(default=None, max_length=200),
+        period: PeriodText | None = Query(default=None),
+        service: ServiceFilter | None = Query(default=None),
         format: Literal["html", "csv"] = Query(default="html"),
     ) -> Response:
         chosen = parse_period(period, runtime.policy.kind)

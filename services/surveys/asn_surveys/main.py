@@ -10,6 +10,7 @@ from asn_platform.service import ServiceContext, ServiceDefinition, run_service
 from asn_surveys.api import build_api
 from asn_surveys.kafka_intake import subscribe
 from asn_surveys.public import build_public
+from asn_surveys.retention import start_retention_job
 from asn_surveys.runtime import Runtime
 from asn_surveys.settings import Settings
 from asn_surveys.units import seed_units
@@ -30,6 +31,7 @@ async def on_start(ctx: ServiceContext[Settings]) -> None:
         if added:
             log.info("seeded %d Tangerang Selatan service units", added)
     subscribe(runtime)
+    start_retention_job(ctx)
 
 
 DEFINITION: ServiceDefinition[Settings] = ServiceDefinition(

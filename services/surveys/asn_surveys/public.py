@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from asn_platform.auth import public
 from asn_platform.contracts import IntakeChannel
 from asn_platform.http_errors import ApiError
 from asn_surveys.domain.ikm import ELEMENT_CODES
@@ -24,7 +25,7 @@ from asn_surveys.domain.response import MAX_AGE, MIN_AGE, SurveyResponseIn
 from asn_surveys.intake import IntakeRefused
 from asn_surveys.questionnaire import bidang_label, profile_choices, questions
 from asn_surveys.runtime import RETRY_AFTER_UNAVAILABLE_S, IntakeUnavailable, Runtime
-from asn_surveys.units import Unit, get_unit, list_units
+from asn_surveys.units import Unit, UnitPath, get_unit, list_units
 
 TAG = "formulir publik / public form"
 FORM_FIELDS = ("service", "sex", "age", "education", "occupation", "comment", "client_ref")
@@ -193,6 +194,7 @@ def build_public(runtime: Runtime) -> APIRouter:
         return unit
 
     @router.get("/s", response_class=HTMLResponse, summary="Daftar unit untuk disurvei")
+    @public
     async def unit_list(request: Request) -> HTMLResponse:
         lang = page_lang(request)
         async with runtime.pool.acquire() as conn:
@@ -200,7 +202,8 @@ def build_public(runtime: Runtime) -> APIRouter:
         return page("units.html", lang=lang, units=units, suffix="?lang=en" if lang == "en" else "")
 
     @router.get("/s/{unit_id}", response_class=HTMLResponse, summary="Formulir SKM unit")
-    async def form(unit_id: str, request: Request) -> HTMLResponse:
+    @public
+    async def form(unit_id: UnitPath, request: Request) -> HTMLResponse:
         lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
@@ -213,7 +216,8 @@ def build_public(runtime: Runtime) -> APIRouter:
         summary="Kirim formulir SKM (application/x-www-form-urlencoded)",
         responses={303: {"description": "Tersimpan: ke halaman terima kasih"}},
     )
-    async def submit(unit_id: str, request: Request) -> Response:
+    @public
+    async def submit(unit_id: UnitPath, request: Request) -> Response:
         body = await runtime.read_body(request)
         fields = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
         lang = "en" if fields.get("lang") == "en" else "id"
@@ -262,7 +266,8 @@ def build_public(runtime: Runtime) -> APIRouter:
         return RedirectResponse(f"/s/{quote(unit_id)}/terima-kasih{suffix}", status_code=303)
 
     @router.get("/s/{unit_id}/terima-kasih", response_class=HTMLResponse, summary="Terima kasih")
-    async def thanks(unit_id: str, request: Request) -> HTMLResponse:
+    @public
+    async def thanks(unit_id: UnitPath, request: Request) -> HTMLResponse:
         lang = page_lang(request)
         found = await find(unit_id, lang)
         if isinstance(found, HTMLResponse):
@@ -276,7 +281,8 @@ def build_public(runtime: Runtime) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"image/svg+xml": {}}}},
     )
-    async def qr(unit_id: str, request: Request) -> Response:
+    @public
+    async def qr(unit_id: UnitPath, request: Request) -> Response:
         async with runtime.pool.acquire() as conn:
             unit = await get_unit(conn, unit_id)
         if unit is None:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
 from asn_platform.periods import PeriodKind
 from asn_platform.settings import PlatformSettings
@@ -49,16 +49,15 @@ class Settings(PlatformSettings):
         default=False,
         description="Take the client IP from X-Forwarded-For (only behind a trusted proxy).",
     )
-    operator_token: SecretStr | None = Field(
-        default=None,
-        description="If set, operator endpoints (unit management) need 'Authorization: Bearer "
-        "<token>'. Public intake and IKM reads stay open.",
+    personal_data_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Citizens' comments and exact ages are anonymised after this many days "
+        "(UU 27/2022); counts and IKM do not change.",
     )
-    kiosk_tokens: list[SecretStr] = Field(
-        default_factory=list,
-        description="Bearer tokens of registered kiosks and partner systems, as a JSON list "
-        '(ASN_KIOSK_TOKENS=\'["tok1","tok2"]\'). Their submissions skip the per-IP rate '
-        "limit; anonymous ones do not.",
+    retention_interval_s: float = Field(
+        default=3600.0, ge=1, description="How often the retention job runs (seconds)."
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body.")
     seed_units: bool = Field(default=True, description="Insert the Tangerang Selatan units.")

@@ -14,21 +14,34 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 import asyncpg
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from asn_platform.contracts.base import UnitId
+from asn_platform.inputs import Clean
 from asn_platform.tangsel import UNITS
 from asn_platform.vocabulary import BIDANG_LABELS, Bidang, ElementCode
 from asn_surveys.db import Conn
 from asn_surveys.domain.ikm import DEFAULT_WEIGHTS, Weights, WeightsError, validate_weights
 from asn_surveys.domain.rounding import round_half_up
 
-ServiceName = Annotated[str, Field(min_length=1, max_length=200)]
+ServiceName = Annotated[Clean, Field(min_length=1, max_length=200)]
+UnitName = Annotated[Clean, Field(min_length=1, max_length=200)]
+District = Annotated[Clean, Field(max_length=100)]
+# Bounded here; the exact checks (positive, all nine, sum exactly 1) are validate_weights'.
 WeightValue = Annotated[
-    str | int | float,
+    Annotated[str, Field(max_length=60)]
+    | Annotated[int, Field(ge=-1000, le=1000)]
+    | Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)],
     Field(description='Bobot: pecahan tepat seperti "1/9" atau desimal "0.2" (exact weight).'),
 ]
 MAX_SERVICES = 100
+# A unit id in a route's path: bounded, clean text (an unknown id is then a 404).
+UnitPath = Annotated[
+    Clean, Path(min_length=1, max_length=100, description="Kode unit layanan (service unit id)")
+]
+PeriodText = Annotated[Clean, Field(max_length=20)]
+ServiceFilter = Annotated[Clean, Field(max_length=200)]
 
 
 def _check_services(services: list[str]) -> list[str]:
@@ -49,9 +62,9 @@ class UnitIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     unit_id: UnitId
-    name: str = Field(min_length=1, max_length=200, examples=["Puskesmas Setu"])
+    name: UnitName = Field(examples=["Puskesmas Setu"])
     bidang: Bidang = Field(description="Bidang unit (field).", examples=["kesehatan"])
-    district: str | None = Field(default=None, max_length=100, examples=["Setu"])
+    district: District | None = Field(default=None, examples=["Setu"])
     served_per_month: int = Field(
         ge=0,
         le=10_000_000,
@@ -66,6 +79,7 @@ class UnitIn(BaseModel):
     )
     weights: dict[str, WeightValue] | None = Field(
         default=None,
+        max_length=20,
         description="Bobot unsur sendiri, kesembilan unsur, jumlah tepat 1; null = 1/9 masing-"
         "masing (own element weights, all nine, summing to exactly 1; null = 1/9 each).",
         examples=[None],
@@ -79,12 +93,12 @@ class UnitPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: UnitName | None = None
     bidang: Bidang | None = None
-    district: str | None = Field(default=None, max_length=100)
+    district: District | None = None
     served_per_month: int | None = Field(default=None, ge=0, le=10_000_000)
     services: list[ServiceName] | None = Field(default=None, min_length=1, max_length=MAX_SERVICES)
-    weights: dict[str, WeightValue] | None = None
+    weights: dict[str, WeightValue] | None = Field(default=None, max_length=20)
     active: bool | None = None
 
     @field_validator("services")

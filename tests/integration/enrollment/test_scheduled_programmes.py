@@ -67,7 +67,7 @@ async def _read_topic(bootstrap: str, topic: str, match, expected: int, settle_s
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         if not partitions:
-            await consumer.force_metadata_update()  # type: ignore[attr-defined]
+            await consumer._client.force_metadata_update()
             partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)

@@ -229,7 +229,7 @@ class Tap:
             fetch_max_wait_ms=20,
         )
         await consumer.start()
-        await consumer.topics()
+        await consumer._client.force_metadata_update()
         tps = [
             TopicPartition(t, p)
             for t in self.TOPICS

@@ -92,8 +92,6 @@ async def test_replay_rebuilds_the_same_read_models(
         kafka_bootstrap_servers=kafka_topics,
         database_url=pg_server_url,
         database_prefix=recs.prefix,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=600,
     )
     out = io.StringIO()
     report = await replay(settings, idle_ms=600, console=Console(file=out, width=120))

@@ -17,7 +17,6 @@ from asn_surveys.main import DEFINITION
 from tests.integration.surveys.helpers import Tap
 
 RATE_BURST = 5
-KIOSK_TOKEN = "kiosk-test-token"
 
 
 @dataclass
@@ -45,7 +44,6 @@ async def surveys(
             trust_forwarded_for=True,  # tests pick their client address per request
             rate_limit_per_minute=60,
             rate_limit_burst=RATE_BURST,
-            kiosk_tokens=[KIOSK_TOKEN],
         ) as (ctx, client):
             pool = await asyncpg.create_pool(ctx.database_dsn, min_size=1, max_size=4)
             assert pool is not None

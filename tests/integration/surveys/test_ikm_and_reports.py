@@ -128,8 +128,11 @@ async def test_report_html_and_csv(surveys: Surveys) -> None:
     ):
         assert expected in text, expected
     assert "provisional" not in text  # 3 responses, 3 needed: adequate
+    converted = text.split('id="ikm-converted">')[1].split("<")[0]
+    assert "," in converted and "." not in converted  # Indonesian decimal comma everywhere
     english = await c.get(f"/api/v1/reports/units/{unit}?period=2026-Q3&lang=en")
     assert "Public Satisfaction Survey Report" in english.text and "Q3 2026" in english.text
+    assert "." in english.text.split('id="ikm-converted">')[1].split("<")[0]
 
     response = await c.get(f"/api/v1/reports/units/{unit}?period=2026-Q3&format=csv")
     assert response.status_code == 200

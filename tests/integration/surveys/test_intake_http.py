@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
+from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.topics import SURVEY_SUBMITTED
-from tests.integration.surveys.conftest import KIOSK_TOKEN, RATE_BURST, Surveys
+from tests.integration.surveys.conftest import RATE_BURST, Surveys
 from tests.integration.surveys.helpers import create_unit, new_ip, payload, submit
 
 pytestmark = pytest.mark.integration
@@ -154,12 +155,13 @@ async def test_a_flood_from_one_client_gets_429_with_retry_after_and_nothing_is_
     assert 'surveys_intake_total{channel="api",outcome="rate_limited"}' in metrics
 
 
-async def test_a_registered_kiosk_is_not_rate_limited_but_a_wrong_token_is(
-    surveys: Surveys,
+async def test_a_kiosk_token_is_not_rate_limited_another_role_is_and_a_bad_token_gets_401(
+    surveys: Surveys, identity: DevIdentity
 ) -> None:
     unit = await create_unit(surveys.client, served_per_month=500)
     ip = new_ip()
-    for token, expected in ((KIOSK_TOKEN, 201), ("not-the-token", 429)):
+    kiosk = identity.token("kiosk")  # client credentials of the asn-kiosk client
+    for token, expected in ((kiosk, 201), (identity.token("admin"), 429), ("not-a-jwt", 401)):
         codes = [
             (
                 await surveys.client.post(

@@ -110,3 +110,29 @@ async def test_kafka_intake_accepts_dedups_and_dead_letters_with_a_reason(
         )
         == 0
     )
+
+
+async def test_kafka_intake_with_a_nul_or_lone_surrogate_is_dead_lettered_at_once(
+    surveys: Surveys, kafka_topics: str
+) -> None:
+    unit = await create_unit(surveys.client, served_per_month=500)
+    bad = []
+    for field, value in (("service", "Layanan\x00A"), ("comment", "bagus \ud800")):
+        rec = _record(_intake(unit))
+        body = json.loads(rec[2])
+        body[field] = value
+        bad.append((*rec[:2], json.dumps(body).encode(), rec[3]))
+    await _send(kafka_topics, bad)
+
+    def ours() -> list:
+        return [d for d in surveys.tap.dead_letters if d.key == unit.encode()]
+
+    await surveys.tap.wait_for(lambda: len(ours()) >= 2, what="two dead letters")
+    letters = ours()
+    reasons = sorted(d.error_message for d in letters)
+    # Refused by the intake model (a permanent error, no retries), not by PostgreSQL; a lone
+    # surrogate escape is not even valid JSON to the envelope decoder (a contract error).
+    assert any("service" in m and "NUL" in m for m in reasons), reasons
+    assert any("not valid JSON" in m for m in reasons), reasons
+    assert all(d.attempts <= 1 for d in letters)
+    assert await surveys.db.fetchval("SELECT count(*) FROM responses WHERE unit_id = $1", unit) == 0

@@ -156,7 +156,9 @@ def test_line_numbers_are_physical_lines_when_a_quoted_cell_spans_lines() -> Non
         ]
     )
     result = parse_roster_csv(text, today=TODAY)
-    assert [row.line for row in result.bad] == [4]
+    # A name holding a line break is refused (a control character in a one-line field); the
+    # next row is still reported at its physical line.
+    assert [row.line for row in result.bad] == [2, 4]
 
 
 def test_header_only_gives_an_empty_import() -> None:

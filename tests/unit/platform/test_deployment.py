@@ -10,13 +10,21 @@ ROOT = Path(__file__).resolve().parents[3]
 BINARY = Path(compose.__file__).parent / "docker-compose"
 
 
-def test_compose_file_is_valid_and_complete():
-    out = subprocess.run(
-        [str(BINARY), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+def _config(*env_file: str) -> subprocess.CompletedProcess[str]:
+    args = [str(BINARY), "-f", str(ROOT / "docker-compose.yml")]
+    if env_file:
+        args += ["--env-file", str(ROOT / env_file[0])]
+    return subprocess.run(
+        [*args, "config", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,
+        cwd="/",  # no stray .env next to the file is picked up
     )
+
+
+def test_compose_file_is_valid_and_complete():
+    out = _config("deploy/dev.env")  # the clearly named development profile
     assert out.returncode == 0, out.stderr
     config = json.loads(out.stdout)
     services = config["services"]
@@ -38,3 +46,30 @@ def test_topic_initialiser_names_every_platform_topic():
     script = (ROOT / "deploy/kafka/create-topics.sh").read_text()
     for spec in TOPICS:
         assert f"create {spec.name} {spec.partitions}" in script, spec.name
+
+
+def test_compose_has_no_working_default_secret():
+    out = _config()
+    assert out.returncode != 0
+    assert "required variable" in out.stderr and "in .env" in out.stderr
+
+
+def test_compose_runs_the_tested_kafka_version_with_sasl_and_acls():
+    from asn_platform.access import SERVICE_ACCESS
+    from asn_platform.embedded.kafka import KAFKA_VERSION
+
+    config = json.loads(_config("deploy/dev.env").stdout)
+    services = config["services"]
+    for name in ("kafka", "kafka-init", "kafka-format"):
+        assert services[name]["image"] == f"apache/kafka:{KAFKA_VERSION}"
+    kafka = services["kafka"]["environment"]
+    assert kafka["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+    assert kafka["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert "PLAINTEXT:PLAINTEXT" not in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+    for access in SERVICE_ACCESS:
+        env = services[access.service]["environment"]
+        assert env["ASN_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+        assert env["ASN_KAFKA_SASL_USERNAME"] == access.principal
+        assert services[access.service]["depends_on"]["kafka-access"]["condition"] == (
+            "service_completed_successfully"
+        )

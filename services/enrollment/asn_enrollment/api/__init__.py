@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from asn_enrollment.api import catalogue, enrollments, ledger, recommendations, roster
+from asn_enrollment.api import catalogue, enrollments, export, ledger, recommendations, roster
 from asn_enrollment.settings import Settings
 from asn_platform.service import ServiceContext
 
@@ -16,4 +16,5 @@ def routers(ctx: ServiceContext[Settings]) -> list[APIRouter]:
         enrollments.router(ctx),
         ledger.router(ctx),
         recommendations.router(ctx),
+        export.router(ctx),
     ]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading, valid_nip
+from asn_enrollment.api.common import (
+    body_summary,
+    in_transaction,
+    nip_of_enrollment,
+    reading,
+    unit_of_enrollment,
+    valid_nip,
+)
+from asn_enrollment.domain.roster import NipText
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import enrollments as store
+from asn_platform.auth import Role, allow, principal_of
+from asn_platform.auth.access import forbidden
+from asn_platform.inputs import BoundedDateTime, CleanMultiline
 from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import EnrollmentStatus
 
@@ -21,7 +31,7 @@ from asn_platform.vocabulary import EnrollmentStatus
 class InviteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    nip: str = Field(description="NIP of the civil servant (18 digits)")
+    nip: NipText = Field(description="NIP of the civil servant (18 digits)")
     accept: bool = Field(
         default=False,
         description=(
@@ -40,9 +50,13 @@ class TransitionIn(BaseModel):
             "attended, no_show, completed (score required)"
         )
     )
-    reason: str | None = Field(default=None, max_length=2000, description="Why (declines)")
-    score: int | None = Field(default=None, description="Completion score 0-100")
-    completed_at: datetime | None = Field(
+    reason: CleanMultiline | None = Field(
+        default=None, max_length=2000, description="Why (declines)"
+    )
+    score: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Completion score 0-100"
+    )
+    completed_at: BoundedDateTime | None = Field(
         default=None, description="When completed, if not now (with offset)"
     )
 
@@ -62,18 +76,26 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         status_code=201,
         summary="Undang atau daftarkan ASN ke sesi / invite or register a civil servant",
     )
+    @allow(Role.ORGANIZER)
     async def invite(session_id: UUID, body: InviteIn) -> dict[str, Any]:
         nip = valid_nip(body.nip)
         if body.accept:
-            result = await in_transaction(ctx.pool, lambda c: store.register(c, session_id, nip))
+            result = await in_transaction(
+                ctx.pool, lambda c: store.register(c, session_id, nip), body_summary(body, False)
+            )
             return _result(result)
-        row = await in_transaction(ctx.pool, lambda c: store.invite_or_conflict(c, session_id, nip))
+        row = await in_transaction(
+            ctx.pool,
+            lambda c: store.invite_or_conflict(c, session_id, nip),
+            body_summary(body, False),
+        )
         return store.enrollment_json(row)
 
     @api.get(
         "/sessions/{session_id}/enrollments",
         summary="Peserta sesi / a session's enrollments (waitlist in order)",
     )
+    @allow(Role.AUDITOR, Role.ORGANIZER)
     async def session_enrollments(
         session_id: UUID, status: EnrollmentStatus | None = None
     ) -> list[dict[str, Any]]:
@@ -83,6 +105,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return [store.enrollment_json(r) for r in rows]
 
     @api.get("/enrollments/{enrollment_id}", summary="Satu pendaftaran / one enrollment")
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_enrollment,
+        nip_lookup=nip_of_enrollment,
+    )
     async def get_enrollment(enrollment_id: UUID) -> dict[str, Any]:
         async with reading(ctx.pool) as conn:
             return store.enrollment_json(await store.require(conn, enrollment_id))
@@ -94,10 +124,22 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             "invited -> enrolled | declined (reason); waitlisted -> cancelled | declined; "
             "enrolled -> cancelled | attended | no_show; attended -> completed (score). "
             "Anything else is refused with 409 naming from, to and the allowed targets. "
-            "Cancelling a seat promotes the waitlist in the same transaction."
+            "Cancelling a seat promotes the waitlist in the same transaction. A civil servant "
+            "(role asn) may only accept or decline their own invitations."
         ),
     )
-    async def change_status(enrollment_id: UUID, body: TransitionIn) -> dict[str, Any]:
+    @allow(Role.ORGANIZER, Role.ASN, nip_lookup=nip_of_enrollment)
+    async def change_status(
+        enrollment_id: UUID, body: TransitionIn, request: Request
+    ) -> dict[str, Any]:
+        principal = principal_of(request)
+        if principal is not None and not principal.has(Role.ADMIN, Role.ORGANIZER):
+            if body.to not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.DECLINED):
+                raise forbidden(
+                    "ASN hanya dapat menerima (enrolled) atau menolak (declined) undangannya",
+                    "A civil servant can only accept (enrolled) or decline (declined)",
+                )
+
         async def work(conn: asyncpg.Connection) -> store.TransitionResult:
             return await store.transition(
                 conn,
@@ -108,6 +150,6 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 completed_at=body.completed_at,
             )
 
-        return _result(await in_transaction(ctx.pool, work))
+        return _result(await in_transaction(ctx.pool, work, body_summary(body)))
 
     return api

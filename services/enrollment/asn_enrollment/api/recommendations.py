@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from asn_enrollment.api.common import reading, valid_nip
+from asn_enrollment.api.common import NipPath, reading, unit_of_nip, valid_nip
 from asn_enrollment.domain.nip import mask_nip
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import roster as roster_store
 from asn_platform import topics
+from asn_platform.auth import Role, allow
 from asn_platform.http_errors import ApiError, lang_of
 from asn_platform.logmask import mask_nips
 from asn_platform.rpc import RpcClient, RpcError, RpcTimeout
@@ -33,7 +34,8 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         ),
         responses={503: {"description": "no answer in time"}, 502: {"description": "it failed"}},
     )
-    async def recommendations(nip: str, request: Request) -> dict[str, Any]:
+    @allow(Role.AUDITOR, Role.UNIT_OPERATOR, Role.ASN, unit_lookup=unit_of_nip, nip_param="nip")
+    async def recommendations(nip: NipPath, request: Request) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await roster_store.require(conn, nip)

@@ -10,16 +10,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import in_transaction, reading, valid_nip
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.api.common import (
+    NipPath,
+    body_summary,
+    in_transaction,
+    reading,
+    unit_of_nip,
+    valid_nip,
+)
+from asn_enrollment.domain.roster import CivilServant, NipText, RankText, UnitText
 from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
 from asn_enrollment.errors import FieldInvalid
 from asn_enrollment.settings import Settings
 from asn_enrollment.store import enrollments as enrollment_store
 from asn_enrollment.store import roster as store
+from asn_platform.auth import Role, allow
+from asn_platform.inputs import Limit, Name, Offset, SafeText
 from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
-from asn_platform.vocabulary import Bidang
+from asn_platform.vocabulary import Bidang, EnrollmentStatus
 
 
 class AsnPatch(BaseModel):
@@ -27,13 +36,13 @@ class AsnPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    unit_id: str | None = None
-    bidang: str | None = None
-    position: str | None = None
-    position_type: str | None = None
-    rank: str | None = None
-    supervisor_nip: str | None = None
+    name: Name | None = None
+    unit_id: UnitText | None = None
+    bidang: SafeText | None = None
+    position: SafeText | None = None
+    position_type: SafeText | None = None
+    rank: RankText | None = None
+    supervisor_nip: NipText | None = None
     active: bool | None = None
 
 
@@ -81,16 +90,20 @@ def _csv_bytes(content_type: str, body: bytes) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
+DEACTIVATED_REASON = "ASN dinonaktifkan (pindah/pensiun) / civil servant deactivated"
+
+
 def router(ctx: ServiceContext[Settings]) -> APIRouter:
     api = APIRouter(prefix="/api/v1/asn", tags=["daftar ASN / roster"])
 
     @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
+    @allow(Role.AUDITOR, Role.ORGANIZER, Role.UNIT_OPERATOR, unit_param="unit_id")
     async def list_asn(
-        unit_id: str | None = None,
+        unit_id: Annotated[UnitText | None, Query()] = None,
         bidang: Bidang | None = None,
         active: bool | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> AsnList:
         async with reading(ctx.pool) as conn:
             total, rows = await store.search(
@@ -104,8 +117,11 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         return AsnList(total=total, items=[store.servant_json(r) for r in rows])
 
     @api.post("", status_code=201, summary="Tambah ASN / add a civil servant")
+    @allow(Role.ADMIN)
     async def create_asn(body: CivilServant) -> dict[str, Any]:
-        row = await in_transaction(ctx.pool, lambda c: store.create(c, body, now_jakarta()))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.create(c, body, now_jakarta()), body_summary(body, False)
+        )
         return store.servant_json(row)
 
     @api.post(
@@ -119,6 +135,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         ),
         response_model=ImportResult,
     )
+    @allow(Role.ADMIN)
     async def import_csv(request: Request) -> ImportResult:
         limit = ctx.settings.enrollment_max_csv_bytes
         declared = request.headers.get("content-length")
@@ -135,7 +152,9 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         except RosterFileError as err:
             raise FieldInvalid("file", str(err)) from None
         counts = await in_transaction(
-            ctx.pool, lambda c: store.upsert_many(c, parsed.good, now_jakarta())
+            ctx.pool,
+            lambda c: store.upsert_many(c, parsed.good, now_jakarta()),
+            {"rows": len(parsed.good), "rejected": len(parsed.bad)},
         )
         return ImportResult(
             imported=len(parsed.good),
@@ -154,29 +173,63 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         )
 
     @api.get("/{nip}", summary="Profil ASN / one civil servant")
-    async def get_asn(nip: str) -> dict[str, Any]:
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
+    async def get_asn(nip: NipPath) -> dict[str, Any]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             return store.servant_json(await store.require(conn, nip))
 
     @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
-    async def patch_asn(nip: str, body: AsnPatch) -> dict[str, Any]:
+    @allow(Role.ADMIN)
+    async def patch_asn(nip: NipPath, body: AsnPatch) -> dict[str, Any]:
         nip = valid_nip(nip)
         changes = body.model_dump(exclude_unset=True)
-        row = await in_transaction(ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()))
+        row = await in_transaction(
+            ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()), changes
+        )
         return store.servant_json(row)
 
     @api.delete(
         "/{nip}",
         summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
     )
-    async def deactivate_asn(nip: str) -> dict[str, Any]:
+    @allow(Role.ADMIN)
+    async def deactivate_asn(nip: NipPath) -> dict[str, Any]:
+        """Deactivate and, in the same transaction, cancel the seats the person holds (enrolled
+        or waitlisted): each seat's cohort and waitlist learn it through EnrollmentChanged, and
+        the head of the waitlist moves up. Open invitations can no longer be accepted."""
         nip = valid_nip(nip)
-        row = await in_transaction(ctx.pool, lambda c: store.deactivate(c, nip, now_jakarta()))
-        return store.servant_json(row)
+
+        async def work(conn: Any) -> tuple[Any, list[str]]:
+            released = []
+            for e in await enrollment_store.list_for_person(conn, nip):
+                if e["status"] in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
+                    await enrollment_store.transition(
+                        conn, e["id"], EnrollmentStatus.CANCELLED, reason=DEACTIVATED_REASON
+                    )
+                    released.append(str(e["id"]))
+            return await store.deactivate(conn, nip, now_jakarta()), released
+
+        row, released = await in_transaction(ctx.pool, work, {"active": False})
+        return {**store.servant_json(row), "cancelled_enrollments": released}
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
-    async def person_enrollments(nip: str) -> list[dict[str, Any]]:
+    @allow(
+        Role.AUDITOR,
+        Role.ORGANIZER,
+        Role.UNIT_OPERATOR,
+        Role.ASN,
+        unit_lookup=unit_of_nip,
+        nip_param="nip",
+    )
+    async def person_enrollments(nip: NipPath) -> list[dict[str, Any]]:
         nip = valid_nip(nip)
         async with reading(ctx.pool) as conn:
             await store.require(conn, nip)

@@ -9,20 +9,20 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PositiveInt,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from asn_enrollment.domain.bilingual import bilingual
+from asn_platform.inputs import BoundedDateTime, Clean, SafeText
 from asn_platform.tangsel import CATALOGUE, SeedProgramme
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ProgrammeKind, parse_competency_key
@@ -32,6 +32,17 @@ PROGRAMME_CODE_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
 
 # Kinds whose value is the invited speaker: a seminar or workshop without one is not scheduled.
 KINDS_NEEDING_SPEAKERS = frozenset({ProgrammeKind.SEMINAR, ProgrammeKind.WORKSHOP})
+
+# Input bounds (asn_platform.inputs): what a programme or session can sensibly hold.
+MAX_COMPETENCIES = 20
+Competency = Annotated[Clean, Field(min_length=1, max_length=100)]
+Benefit = Annotated[Clean, Field(max_length=2000)]
+SpeakerTopic = Annotated[Clean, Field(max_length=300)]
+Place = Annotated[Clean, Field(max_length=300)]  # blank means none
+Url = Annotated[Clean, Field(max_length=500)]
+Jp = Annotated[int, Field(ge=1, le=1000)]
+Capacity = Annotated[int, Field(ge=1, le=100_000)]
+Days = Annotated[int, Field(ge=1, le=366)]
 
 
 def _required(value: str) -> str:
@@ -48,19 +59,21 @@ class Programme(BaseModel):
     code: str = Field(
         description="Stable code, e.g. 'PLP-PRIMA'", pattern=PROGRAMME_CODE_PATTERN, max_length=40
     )
-    title: str = Field(description="Title, Indonesian", max_length=200)
+    title: SafeText = Field(description="Title, Indonesian", max_length=200)
     kind: ProgrammeKind = Field(description="Programme kind (PKP, teknis, seminar, ...)")
-    competencies: tuple[str, ...] = Field(
-        description="Competency keys '<type>.<code>', e.g. 'manajerial.komunikasi'", min_length=1
+    competencies: tuple[Competency, ...] = Field(
+        description="Competency keys '<type>.<code>', e.g. 'manajerial.komunikasi'",
+        min_length=1,
+        max_length=MAX_COMPETENCIES,
     )
     target_fields: tuple[Bidang, ...] = Field(
         default=(), description="Fields it is meant for; empty means open to every field"
     )
-    jp: PositiveInt = Field(description="JP credited on completion (1 JP = 45 minutes)")
-    benefit_id: str = Field(description="Benefit to the participant, Indonesian (persuasion)")
-    benefit_en: str = Field(description="Benefit to the participant, English")
-    default_capacity: PositiveInt = Field(description="Seats per session unless set otherwise")
-    days: PositiveInt = Field(default=1, description="Usual length of a session in days")
+    jp: Jp = Field(description="JP credited on completion (1 JP = 45 minutes)")
+    benefit_id: Benefit = Field(description="Benefit to the participant, Indonesian (persuasion)")
+    benefit_en: Benefit = Field(description="Benefit to the participant, English")
+    default_capacity: Capacity = Field(description="Seats per session unless set otherwise")
+    days: Days = Field(default=1, description="Usual length of a session in days")
 
     @field_validator("title", "benefit_id", "benefit_en")
     @classmethod
@@ -118,8 +131,8 @@ class Speaker(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(description="Speaker's name and title", max_length=200)
-    topic: str = Field(description="The speaker's topic in this session", max_length=300)
+    name: SafeText = Field(description="Speaker's name and title", max_length=200)
+    topic: SpeakerTopic = Field(description="The speaker's topic in this session", max_length=300)
 
     @field_validator("name", "topic")
     @classmethod
@@ -155,13 +168,13 @@ class Session(BaseModel):
     programme_kind: ProgrammeKind = Field(
         description="Kind of the programme, copied from it (speaker rule depends on it)"
     )
-    starts_at: datetime = Field(description="Start, timezone-aware; stored as Asia/Jakarta")
-    ends_at: datetime = Field(description="End, timezone-aware, after the start")
-    place: str | None = Field(default=None, description="Venue address", max_length=300)
-    online_url: str | None = Field(
+    starts_at: BoundedDateTime = Field(description="Start, timezone-aware; stored as Asia/Jakarta")
+    ends_at: BoundedDateTime = Field(description="End, timezone-aware, after the start")
+    place: Place | None = Field(default=None, description="Venue address", max_length=300)
+    online_url: Url | None = Field(
         default=None, description="http(s) link for online or hybrid sessions", max_length=500
     )
-    capacity: PositiveInt = Field(description="Seats; acceptances beyond it are waitlisted")
+    capacity: Capacity = Field(description="Seats; acceptances beyond it are waitlisted")
     speakers: tuple[Speaker, ...] = Field(
         default=(),
         validate_default=True,  # so the speaker rule also runs when none are given

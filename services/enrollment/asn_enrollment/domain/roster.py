@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from asn_enrollment.domain.bilingual import bilingual
 from asn_enrollment.domain.nip import mask_nip, parse_nip
+from asn_platform.inputs import Clean, Name, SafeText
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang, PositionType
 
@@ -74,25 +75,31 @@ def _coerce_choice(value: Any, choices: type[_Choice], what: tuple[str, str]) ->
     )
 
 
+# Input bounds (asn_platform.inputs); the NIP and rank are then parsed by their own rules.
+NipText = Annotated[Clean, Field(min_length=1, max_length=40)]
+UnitText = Annotated[Clean, Field(min_length=1, max_length=100)]
+RankText = Annotated[Clean, Field(min_length=1, max_length=20)]
+
+
 class CivilServant(BaseModel):
     """One ASN on the roster."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    nip: str = Field(description="NIP, 18 digits, validated; personal data (UU 27/2022)")
-    name: str = Field(description="Full name as on the personnel record", max_length=200)
-    unit_id: str = Field(
+    nip: NipText = Field(description="NIP, 18 digits, validated; personal data (UU 27/2022)")
+    name: Name = Field(description="Full name as on the personnel record", max_length=200)
+    unit_id: UnitText = Field(
         description="Service unit id, e.g. 'disdukcapil' (asn_platform.tangsel)", max_length=100
     )
     bidang: Bidang = Field(description="Field of work; drives which technical training fits")
-    position: str = Field(
+    position: SafeText = Field(
         description="Position title, free text, e.g. 'Kepala Seksi Pelayanan'", max_length=200
     )
     position_type: PositionType = Field(
         description="Jenis jabatan: struktural, fungsional or pelaksana"
     )
-    rank: str = Field(description="Golongan/ruang, I/a..IV/e, e.g. 'III/a'")
-    supervisor_nip: str | None = Field(
+    rank: RankText = Field(description="Golongan/ruang, I/a..IV/e, e.g. 'III/a'")
+    supervisor_nip: NipText | None = Field(
         default=None,
         description="Direct supervisor's NIP; involved when this person resists training",
     )

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from asn_platform.inputs import Clean, CleanMultiline, Instant
 from asn_platform.timezone import now_jakarta, to_jakarta
 from asn_platform.vocabulary import (
     ELEMENTS,
@@ -147,13 +147,13 @@ class SurveyResponseIn(BaseModel):
         json_schema_extra={"examples": [_EXAMPLE]},
     )
 
-    unit_id: str = Field(
+    unit_id: Clean = Field(
         min_length=1,
         max_length=100,
         description="Kode unit layanan yang dinilai (id of the service unit being rated).",
         examples=["disdukcapil"],
     )
-    service: str = Field(
+    service: Clean = Field(
         min_length=1,
         max_length=200,
         description="Jenis layanan yang diterima (the service received), maks. 200 karakter.",
@@ -170,16 +170,17 @@ class SurveyResponseIn(BaseModel):
         description="Profil responden tanpa identitas (respondent profile, no identity).",
         examples=[_EXAMPLE["respondent"]],
     )
-    submitted_at: AwareDatetime = Field(
+    submitted_at: Instant = Field(
         default_factory=now_jakarta,
         description=(
             "Waktu pengisian dengan zona waktu, ISO 8601; bawaan: sekarang (WIB). Waktu tanpa "
-            "zona ditolak, begitu pula lebih dari 5 menit di masa depan (time of the response "
-            "with a UTC offset; default now; naive or >5 min ahead is refused)."
+            "zona ditolak, begitu pula lebih dari 5 menit di masa depan atau sebelum tahun 2000 "
+            "(time of the response with a UTC offset; default now; naive, >5 min ahead or "
+            "before 2000 is refused)."
         ),
         examples=["2026-03-14T09:30:00+07:00"],
     )
-    client_ref: str | None = Field(
+    client_ref: Clean | None = Field(
         default=None,
         min_length=1,
         max_length=100,
@@ -189,7 +190,7 @@ class SurveyResponseIn(BaseModel):
         ),
         examples=["kiosk-07-000123"],
     )
-    comment: str | None = Field(
+    comment: CleanMultiline | None = Field(
         default=None,
         max_length=1000,
         description=(
@@ -234,6 +235,7 @@ _PROBLEMS_ID: dict[str, str] = {
     "string_type": "harus teks",
     "string_too_short": "tidak boleh kosong",
     "string_too_long": "maksimal {max_length} karakter",
+    "too_long": "maksimal {max_length} karakter",
     "enum": "harus salah satu dari {expected}",
     "timezone_aware": "harus menyertakan zona waktu, mis. +07:00",
     "datetime_type": "harus tanggal-waktu ISO 8601",

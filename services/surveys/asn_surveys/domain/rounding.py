@@ -8,12 +8,17 @@ results across a band edge.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
 # Anything a caller may hand us as a number. Floats are read through their shortest decimal
 # repr (88.305 means 88.305, not the binary 88.30499999...), which is what a person typed.
 NumberLike = Fraction | Decimal | int | float | str
+
+
+MAX_NUMBER_TEXT = 60
+_BIG_EXPONENT = re.compile(r"[eE]\s*[+-]?0*[0-9]{3,}")
 
 
 def to_fraction(value: NumberLike) -> Fraction:
@@ -33,6 +38,9 @@ def to_fraction(value: NumberLike) -> Fraction:
             raise ValueError(f"{value!r} is not a finite number")
         return Fraction(repr(value))
     if isinstance(value, str):
+        # A long string or a big exponent ("1e999999999") would take Fraction minutes to build.
+        if len(value) > MAX_NUMBER_TEXT or _BIG_EXPONENT.search(value):
+            raise ValueError(f"{value[:20]!r}... is not a plain number (use e.g. 0.2 or 1/9)")
         try:
             return Fraction(value.strip())
         except (ValueError, ZeroDivisionError):

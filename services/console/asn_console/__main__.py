@@ -1,0 +1,3 @@
+from asn_console.main import main
+
+main()
