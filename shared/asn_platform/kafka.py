@@ -83,7 +83,7 @@ def make_broker(settings: PlatformSettings, client_id: str, **extra: Any) -> Kaf
 
 
 def consumer_options(settings: PlatformSettings) -> dict[str, Any]:
-    """Subscriber keyword arguments that every consumer uses (see KAFKA.md for why)."""
+    """Subscriber keyword arguments that every consumer uses (see docs/kafka.md for why)."""
     return {
         "auto_offset_reset": "earliest",
         "session_timeout_ms": settings.kafka_session_timeout_ms,

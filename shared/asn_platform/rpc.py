@@ -1,7 +1,7 @@
 """Asynchronous request/reply over Kafka, for the few places where a caller needs an answer.
 
 FastStream's ``broker.request()`` only works in TestKafkaBroker (a real broker raises
-FeatureNotSupportedException, see KAFKA.md), so replies are matched by hand:
+FeatureNotSupportedException, see docs/kafka.md), so replies are matched by hand:
 
 - The caller publishes the request with headers ``correlation_id``, ``reply_to`` (its own reply
   topic, one per caller instance: ``topics.reply_topic(service, instance_id)``) and

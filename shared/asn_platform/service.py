@@ -98,7 +98,7 @@ class ServiceDefinition(Generic[S]):
 
 async def start_broker(broker: KafkaBroker) -> None:
     """broker.start(), but subscribers start concurrently: each consumer-group join waits about
-    half the session timeout (KAFKA.md), so seven sequential joins cost ~21 s at start-up."""
+    half the session timeout (docs/kafka.md), so seven sequential joins cost ~21 s at start-up."""
     await broker.connect()
     await asyncio.gather(*(sub.start() for sub in broker.subscribers))
     for pub in broker.publishers:

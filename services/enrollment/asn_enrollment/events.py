@@ -1,7 +1,7 @@
 """The events this service publishes, built from database rows and written to the outbox.
 
 Every publish goes through ``emit`` inside the caller's transaction (never a direct broker
-publish): the state change and its event commit together or not at all (DESIGN.md rule 1).
+publish): the state change and its event commit together or not at all (docs/architecture.md, reliability rule 1).
 """
 
 from __future__ import annotations

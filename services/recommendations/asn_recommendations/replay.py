@@ -158,7 +158,7 @@ async def _replay_feed(
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         # Only a hint for the bar: the embedded broker under-reports end offsets after batched
-        # produce (KAFKA.md), so the end is "quiet for idle_ms", never this number.
+        # produce (docs/kafka.md), so the end is "quiet for idle_ms", never this number.
         try:
             ends = await consumer.end_offsets(tps)
             progress.update(task, total=sum(ends.values()) or None)

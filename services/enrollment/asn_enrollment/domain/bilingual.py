@@ -1,4 +1,4 @@
-"""User-facing text is Indonesian first, English second (DOMAIN.md); one format everywhere."""
+"""User-facing text is Indonesian first, English second (docs/domain.md); one format everywhere."""
 
 
 def bilingual(indonesian: str, english: str) -> str:

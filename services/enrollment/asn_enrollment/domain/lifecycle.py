@@ -5,7 +5,7 @@ waitlisted -> enrolled (promotion) | cancelled | declined (reason)
 enrolled -> cancelled | attended | no_show
 attended -> completed (score 0..100)
 declined, cancelled, no_show and completed are final. A decline always carries a reason because
-resistance is answered by persuasion (DOMAIN.md), which needs to know why.
+resistance is answered by persuasion (docs/domain.md), which needs to know why.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class Gap:
     sample_size: int
     period: Period
     # Fewer answers than the Krejcie-Morgan size for the people served: the index is
-    # provisional and nothing is scheduled from it alone (DOMAIN.md, sample adequacy).
+    # provisional and nothing is scheduled from it alone (docs/domain.md, sample adequacy).
     provisional: bool = False
     unit_name: str = ""  # short display name such as "Disdukcapil"; unit_id when empty
 

@@ -1,7 +1,7 @@
 """Number display for people: Indonesian uses a decimal comma and a thousands dot.
 
 Values are rounded only here, for display, half away from zero (2.405 -> "2,41"), never
-earlier in the maths (see DOMAIN.md: round only for display).
+earlier in the maths (see docs/domain.md: round only for display).
 """
 
 from __future__ import annotations
