@@ -38,7 +38,7 @@ from scenario import Scenario
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PROJECT = "asn-rehearsal"
-SERVICES = ("surveys", "enrollment", "recommendations")
+SERVICES = ("surveys", "enrollment", "recommendations", "console")
 INFRA = ("kafka", "postgres", "keycloak")
 
 

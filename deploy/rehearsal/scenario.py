@@ -23,15 +23,19 @@ URLS = {
     "enrollment": "http://127.0.0.1:8002",
     "recommendations": "http://127.0.0.1:8003",
 }
-ISSUER = "http://127.0.0.1:8010/realms/asn"
-ADMIN_CLIENT = ("asn-demo", "dev-demo-secret")
-KIOSK_CLIENT = ("asn-kiosk", "dev-kiosk-secret")
+# Keycloak's public address as the compose file sets it (KC_HOSTNAME): the tokens' issuer.
+ISSUER = "http://localhost:8080/realms/asn"
 FAULT_UNIT = "dpmptsp"
 FAULT_ANSWERS = 120
 
 
 class StepFailed(Exception):
     pass
+
+
+def env_values(env_file: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
 
 
 def token(client: tuple[str, str]) -> str:
@@ -49,6 +53,14 @@ class Scenario:
     compose: Compose
     timings: dict[str, float]
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def admin_client(self) -> tuple[str, str]:
+        return ("asn-demo", env_values(self.compose.env_file)["KEYCLOAK_SECRET_DEMO"])
+
+    @property
+    def kiosk_client(self) -> tuple[str, str]:
+        return ("asn-kiosk", env_values(self.compose.env_file)["KEYCLOAK_SECRET_KIOSK"])
 
     def _timed(self, name: str, started: float) -> None:
         self.timings[name] = time.monotonic() - started
@@ -68,6 +80,8 @@ class Scenario:
             "--enrollment-url", URLS["enrollment"],
             "--recommendations-url", URLS["recommendations"],
             "--issuer", ISSUER,
+            "--client", ":".join(self.admin_client),
+            "--kiosk-client", ":".join(self.kiosk_client),
             "--timeout", "90",
         ]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
@@ -79,7 +93,7 @@ class Scenario:
 
     # --- state as the APIs show it --------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token(ADMIN_CLIENT)}"}
+        headers = {"Authorization": f"Bearer {token(self.admin_client)}"}
         with httpx.Client(timeout=15, headers=headers) as http:
 
             def get(service: str, path: str, **params: Any) -> Any:
@@ -89,12 +103,12 @@ class Scenario:
                 return r.json()
 
             units = {
-                u: get("surveys", f"/api/v1/ikm/units/{u}", period=_quarter())["sample"]["n"]
+                u: get("surveys", f"/api/v1/ikm/units/{u}", period=_quarter())["n"]
                 for u in ("disdukcapil", "dpmptsp", "puskesmas-pamulang")
             }
-            roster = get("enrollment", "/api/v1/asn", limit=500)
+            roster = get("enrollment", "/api/v1/asn", limit=1000)
             people = [p["nip"] for p in roster["items"]]
-            jp = {nip: get("enrollment", f"/api/v1/asn/{nip}/jp")["total_jp"] for nip in people}
+            jp = {nip: get("enrollment", f"/api/v1/asn/{nip}/jp")["jp"] for nip in people}
             programmes = get("recommendations", "/api/v1/programmes", limit=500)["items"]
             nudges = get("recommendations", "/api/v1/nudges", limit=500)["items"]
         return {
@@ -110,7 +124,7 @@ class Scenario:
         """Answers keep coming while Kafka restarts and surveys is killed: each is counted once."""
         started = time.monotonic()
         before = self.snapshot()
-        kiosk = {"Authorization": f"Bearer {token(KIOSK_CLIENT)}"}
+        kiosk = {"Authorization": f"Bearer {token(self.kiosk_client)}"}
         refs = [f"rehearsal-{uuid.uuid4()}" for _ in range(FAULT_ANSWERS)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             futures = [
@@ -172,7 +186,7 @@ def _submit_until_accepted(headers: dict[str, str], client_ref: str, i: int) -> 
     """A kiosk that resends until it hears back (same client_ref: counted once)."""
     body = {
         "unit_id": FAULT_UNIT,
-        "service": "Perizinan Berusaha",
+        "service": "Izin Usaha",
         "answers": {f"U{k}": 3 + (i + k) % 2 for k in range(1, 10)},
         "respondent": {"sex": "P" if i % 2 else "L", "age": 20 + i % 50, "education": "S1", "occupation": "Swasta"},
         "client_ref": client_ref,
