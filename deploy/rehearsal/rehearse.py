@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         "makes surveys' health check fail; 'loop' stops recommendations before the demo",
     )
     parser.add_argument("--health-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--demo-timeout", type=float, default=90.0, help="seconds per asynchronous demo step"
+    )
     parser.add_argument("--report", type=Path, help="write timings and image sizes as JSON here")
     args = parser.parse_args(argv)
 
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         compose = Compose(PROJECT, files, write_env(Path(tmp)), api.docker_host, ROOT, variables)
         compose.run("down", "-v", "--remove-orphans", check=False)  # a previous run's leftovers
-        scenario = Scenario(compose, timings)
+        scenario = Scenario(compose, timings, demo_timeout_s=args.demo_timeout)
         ok = False
         try:
             scenario.up(list(INFRA + SERVICES), args.health_timeout, "first up")

@@ -5,6 +5,8 @@ as an operator would, with tokens from the identity provider (client credentials
 from __future__ import annotations
 
 import concurrent.futures
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +54,7 @@ def token(client: tuple[str, str]) -> str:
 class Scenario:
     compose: Compose
     timings: dict[str, float]
+    demo_timeout_s: float = 90.0
     snapshots: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -82,7 +85,7 @@ class Scenario:
             "--issuer", ISSUER,
             "--client", ":".join(self.admin_client),
             "--kiosk-client", ":".join(self.kiosk_client),
-            "--timeout", "90",
+            "--timeout", str(self.demo_timeout_s),
         ]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
@@ -135,8 +138,11 @@ class Scenario:
             self.compose.run("restart", "kafka")
             time.sleep(2.0)
             victim = self.compose.container_id("surveys")
-            log("fault: SIGKILL to the surveys container")
-            podman("kill", "--signal", "KILL", victim)
+            # SIGKILL to the container's process from outside, as a crash would: `podman kill`
+            # counts as an operator's stop, which restart policies leave alone.
+            pid = int(podman("inspect", victim, "--format", "{{.State.Pid}}").strip())
+            log(f"fault: SIGKILL to the surveys container's process (pid {pid})")
+            os.kill(pid, signal.SIGKILL)
             for f in futures:
                 f.result()
         self.compose.wait_healthy(["kafka", "surveys"], 180)

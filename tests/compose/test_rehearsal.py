@@ -1,0 +1,67 @@
+"""The operators' docker-compose.yml, run for real in containers (deploy/rehearsal/rehearse.py).
+
+Needs root and podman (installed with apt-get on Debian when missing), so it runs only when asked:
+`ASN_REHEARSAL=1 ./dev test tests/compose` (CI does). The first run builds every image (a few
+minutes); later runs reuse them. Each test is one whole rehearsal, so its output (timings, image
+sizes) is printed for the closing notes; the two sabotaged runs prove the rehearsal can fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "deploy" / "rehearsal" / "rehearse.py"
+
+pytestmark = [
+    pytest.mark.compose,
+    pytest.mark.timeout(2400),
+    pytest.mark.skipif(
+        os.environ.get("ASN_REHEARSAL") != "1",
+        reason="the compose rehearsal runs only with ASN_REHEARSAL=1 (root and podman)",
+    ),
+]
+
+
+def rehearse(tmp_path: Path, *args: str) -> tuple[int, str, dict[str, object]]:
+    report = tmp_path / "report.json"
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--report", str(report), *args],
+        capture_output=True,
+        text=True,
+        timeout=2300,
+    )
+    print(out.stdout[-6000:], out.stderr[-3000:])
+    return out.returncode, out.stdout, json.loads(report.read_text()) if report.exists() else {}
+
+
+def test_the_deployment_runs_the_loop_survives_faults_and_keeps_its_data(tmp_path: Path) -> None:
+    code, output, report = rehearse(tmp_path)
+    assert code == 0, output[-3000:]
+    assert report["ok"] is True
+    for step in ("first up", "demo", "faults", "second up (volumes kept)", "down -v"):
+        assert step in report["timings_s"], step  # type: ignore[operator]
+    assert "surveys came back by its restart policy" in output
+    assert "down/up kept IKM counts, roster, JP, programmes and nudges" in output
+
+
+def test_a_failing_health_check_fails_the_rehearsal(tmp_path: Path) -> None:
+    code, output, report = rehearse(
+        tmp_path, "--sabotage", "healthcheck", "--health-timeout", "120"
+    )
+    assert code == 1
+    assert "FAILED: not healthy" in output and "'surveys'" in output
+    assert report["ok"] is False
+
+
+def test_a_loop_that_does_not_complete_fails_the_rehearsal(tmp_path: Path) -> None:
+    code, output, report = rehearse(tmp_path, "--sabotage", "loop", "--demo-timeout", "30")
+    assert code == 1
+    assert "FAILED: demo exited" in output
+    assert report["ok"] is False
