@@ -233,7 +233,7 @@ def kafka_build() -> Build:
     broker = cache_dir()
     tools = maven_copy(
         folder / "tools-pom.xml",
-        Path.home() / ".cache" / "asn-platform" / f"kafka-tools-{KAFKA_VERSION}",
+        broker.parent / f"kafka-tools-{KAFKA_VERSION}",
         f"-Dkafka.version={KAFKA_VERSION}",
     )
     return Build(
@@ -257,7 +257,9 @@ def keycloak_version() -> str:
 def keycloak_dist() -> Path:
     """The Keycloak distribution from Maven Central (the committed pom), fetched once into a
     cache outside the repository."""
-    folder = Path.home() / ".cache" / "asn-platform" / f"keycloak-{keycloak_version()}"
+    from asn_platform.embedded.kafka import cache_dir
+
+    folder = cache_dir().parent / f"keycloak-{keycloak_version()}"  # the same cache root
     return maven_copy(KEYCLOAK_POM, folder, "-DexcludeTransitive=true")
 
 
