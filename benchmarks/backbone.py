@@ -43,8 +43,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from asn_platform import outbox
-from asn_platform.benchmarking import (
+from asn_devkit.benchmarking import (
     add_broker_argument,
     bench_broker,
     counting_progress,
@@ -52,6 +51,7 @@ from asn_platform.benchmarking import (
     percentile,
     postgres_server,
 )
+from asn_platform import outbox
 from asn_platform.contracts import SurveySubmitted
 from asn_platform.db import create_pool, migrate, with_database
 from asn_platform.envelope import Envelope, KafkaRecord, encode

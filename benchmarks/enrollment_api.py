@@ -34,8 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from asn_enrollment.domain.nip import make_nip
-from asn_platform.benchmarking import (
+from asn_devkit.benchmarking import (
     HOST,
     add_broker_argument,
     bench_broker,
@@ -48,7 +47,8 @@ from asn_platform.benchmarking import (
     service_process,
     wait_ready,
 )
-from asn_platform.embedded.processes import free_port
+from asn_devkit.embedded.processes import free_port
+from asn_enrollment.domain.nip import make_nip
 from asn_platform.kafka import ensure_topics
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Sex

@@ -46,8 +46,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from asn_platform import topics
-from asn_platform.benchmarking import (
+from asn_devkit.benchmarking import (
     HOST,
     add_broker_argument,
     bench_broker,
@@ -59,6 +58,8 @@ from asn_platform.benchmarking import (
     service_process,
     wait_ready,
 )
+from asn_devkit.embedded.processes import free_port
+from asn_platform import topics
 from asn_platform.contracts import (
     AsnProfileChanged,
     EnrollmentChanged,
@@ -69,7 +70,6 @@ from asn_platform.contracts import (
     TrainingCompleted,
 )
 from asn_platform.db import ensure_database, migrate, with_database
-from asn_platform.embedded.processes import free_port
 from asn_platform.envelope import KafkaRecord, decode, encode
 from asn_platform.kafka import ensure_topics
 from asn_platform.periods import Period

@@ -41,7 +41,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from asn_platform.benchmarking import (
+from asn_devkit.benchmarking import (
     HOST,
     add_broker_argument,
     bench_broker,
@@ -53,8 +53,8 @@ from asn_platform.benchmarking import (
     service_process,
     wait_ready,
 )
+from asn_devkit.embedded.processes import free_port
 from asn_platform.db import with_database
-from asn_platform.embedded.processes import free_port
 from asn_platform.kafka import ensure_topics
 from asn_platform.tangsel import UNITS
 from asn_platform.timezone import JAKARTA

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
-from asn_platform.kafka import ensure_topics
-from asn_platform.testing import (
+from asn_devkit.oidc import DevIdentity
+from asn_devkit.testing import (
     DatabaseFactory,
     TestBroker,
     session_broker_kind,
@@ -20,6 +19,7 @@ from asn_platform.testing import (
     test_identity,
     test_postgres_server,
 )
+from asn_platform.kafka import ensure_topics
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,6 +13,8 @@ create asn.surveys.response-intake.v1 6
 create asn.enrollment.asn-profile-changed.v1 6 cleanup.policy=compact
 create asn.enrollment.enrollment-changed.v1 6
 create asn.enrollment.training-completed.v1 6
+create asn.enrollment.programme-catalogue-changed.v1 1 cleanup.policy=compact
+create asn.enrollment.session-changed.v1 3
 create asn.recommendations.programme-scheduled.v1 3
 create asn.recommendations.recommendation-issued.v1 6
 create asn.recommendations.nudge-requested.v1 3

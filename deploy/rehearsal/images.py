@@ -201,7 +201,14 @@ def service_build(service: str) -> Build:
         f"localhost/asn-{service}:rehearsal",
         ROOT / "deploy/Dockerfile",
         ROOT,
-        [ROOT / "pyproject.toml", ROOT / "uv.lock", ROOT / "shared", ROOT / "services"],
+        [
+            ROOT / "pyproject.toml",
+            ROOT / "uv.lock",
+            ROOT / "shared",
+            ROOT / "services",
+            ROOT / "tools/asn_devkit/pyproject.toml",  # the only part of the dev kit it reads
+            ROOT / "partners/asn-events/pyproject.toml",  # a workspace member uv reads
+        ],
         args={"SERVICE": service, "PYTHON_IMAGE": PYTHON},
         base=PYTHON,
     )
@@ -226,7 +233,7 @@ def maven_copy(pom: Path, folder: Path, *properties: str) -> Path:
 def kafka_build() -> Build:
     """The broker's jars are the tests' (embedded Kafka, its committed pom); the CLI tools the
     compose file calls come from tools-pom.xml at the same version."""
-    from asn_platform.embedded.kafka import KAFKA_VERSION, cache_dir, ensure_jars
+    from asn_devkit.embedded.kafka import KAFKA_VERSION, cache_dir, ensure_jars
 
     folder = HERE / "images" / "kafka"
     ensure_jars()
@@ -257,7 +264,7 @@ def keycloak_version() -> str:
 def keycloak_dist() -> Path:
     """The Keycloak distribution from Maven Central (the committed pom), fetched once into a
     cache outside the repository."""
-    from asn_platform.embedded.kafka import cache_dir
+    from asn_devkit.embedded.kafka import cache_dir
 
     folder = cache_dir().parent / f"keycloak-{keycloak_version()}"  # the same cache root
     return maven_copy(KEYCLOAK_POM, folder, "-DexcludeTransitive=true")

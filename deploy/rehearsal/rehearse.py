@@ -38,7 +38,7 @@ from scenario import Scenario
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PROJECT = "asn-rehearsal"
-SERVICES = ("surveys", "enrollment", "recommendations", "console")
+SERVICES = ("surveys", "enrollment", "recommendations", "console", "notifications", "webhooks")
 INFRA = ("kafka", "postgres", "keycloak")
 
 
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         files = [ROOT / "docker-compose.yml", HERE / "compose.rehearsal.yml"]
         if args.sabotage == "healthcheck":
             files.append(HERE / "sabotage-healthcheck.yml")
-        from asn_platform.embedded.kafka import KAFKA_VERSION
+        from asn_devkit.embedded.kafka import KAFKA_VERSION
 
         variables = {
             "ASN_KAFKA_VERSION": KAFKA_VERSION,

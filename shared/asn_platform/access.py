@@ -60,7 +60,13 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
     ),
     ServiceAccess(
         "enrollment",
-        writes=(t.ASN_PROFILE_CHANGED, t.ENROLLMENT_CHANGED, t.TRAINING_COMPLETED),
+        writes=(
+            t.ASN_PROFILE_CHANGED,
+            t.ENROLLMENT_CHANGED,
+            t.TRAINING_COMPLETED,
+            t.PROGRAMME_CATALOGUE_CHANGED,
+            t.SESSION_CHANGED,
+        ),
         reads=(t.PROGRAMME_SCHEDULED,),
         group_prefixes=("enrollment-", "enrollment."),  # enrollment-scheduler
         rpc_requests=(t.RPC_RECOMMENDATIONS_REQUEST,),
@@ -75,9 +81,40 @@ SERVICE_ACCESS: tuple[ServiceAccess, ...] = (
             t.ENROLLMENT_CHANGED,
             t.TRAINING_COMPLETED,
             t.PROGRAMME_SCHEDULED,
+            t.PROGRAMME_CATALOGUE_CHANGED,
         ),
         group_prefixes=("recommendations.", "recommendations-"),  # recommendations.<feed>, .rpc
         rpc_serves=(t.RPC_RECOMMENDATIONS_REQUEST,),
+    ),
+    ServiceAccess(
+        "webhooks",
+        writes=(),
+        reads=(  # relays the published topics (GRANTABLE_TOPICS below) to HTTP subscribers
+            t.SURVEY_SUBMITTED,
+            t.SERVICE_GAP_DETECTED,
+            t.PROGRAMME_SCHEDULED,
+            t.PROGRAMME_CATALOGUE_CHANGED,
+            t.SESSION_CHANGED,
+            t.ASN_PROFILE_CHANGED,
+            t.ENROLLMENT_CHANGED,
+            t.TRAINING_COMPLETED,
+            t.RECOMMENDATION_ISSUED,
+            t.NUDGE_REQUESTED,
+        ),
+        group_prefixes=("webhooks",),  # webhooks (one group for all relayed topics)
+    ),
+    ServiceAccess(
+        "notifications",
+        writes=(),  # it publishes nothing: contact details never leave it
+        reads=(
+            t.ASN_PROFILE_CHANGED,
+            t.PROGRAMME_CATALOGUE_CHANGED,
+            t.SESSION_CHANGED,
+            t.ENROLLMENT_CHANGED,
+            t.TRAINING_COMPLETED,
+            t.NUDGE_REQUESTED,
+        ),
+        group_prefixes=("notifications.", "notifications-"),  # notifications.<feed>
     ),
 )
 
@@ -91,7 +128,13 @@ PERSONAL_TOPICS: frozenset[str] = frozenset(
         t.NUDGE_REQUESTED,
     }
 )
-PUBLIC_TOPICS: tuple[str, ...] = (t.SURVEY_SUBMITTED, t.SERVICE_GAP_DETECTED, t.PROGRAMME_SCHEDULED)
+PUBLIC_TOPICS: tuple[str, ...] = (
+    t.SURVEY_SUBMITTED,
+    t.SERVICE_GAP_DETECTED,
+    t.PROGRAMME_SCHEDULED,
+    t.PROGRAMME_CATALOGUE_CHANGED,
+    t.SESSION_CHANGED,
+)
 GRANTABLE_TOPICS: frozenset[str] = frozenset(PUBLIC_TOPICS) | PERSONAL_TOPICS
 
 

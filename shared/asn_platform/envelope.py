@@ -6,16 +6,21 @@ A record carries the attributes as headers and the event payload (JSON) as its v
     ce_id: <uuid>                       ce_source: /tangsel/surveys
     ce_time: 2026-08-14T03:21:07.1Z     ce_subject: units/disdukcapil/responses/...
     content-type: application/json     key: the event's partition key (unit id, NIP, ...)
+    ce_traceparent, ce_tracestate: the W3C trace context (CloudEvents distributed-tracing
+                                        extension), when the event was made inside a span
 
 API:
 
 - ``encode(event, *, source, id=None, time=None, max_bytes=...) -> KafkaRecord`` builds the record
   (topic, key, value, headers); raises ``ContractError`` if it exceeds ``max_bytes``
   (``PlatformSettings.kafka_max_message_bytes``: Tansu accepts anything, real Kafka ~1 MB).
+  The current span's trace context is added as ``ce_traceparent``/``ce_tracestate``
+  (``asn_platform.telemetry``); without tracing there is no current span and no such header.
 - ``decode(topic, headers, value, *, key=None, expected=None) -> Envelope`` checks the headers
   and validates the body against the topic's contract (or ``expected``), returning the typed
   event in ``Envelope.data``. Anything that does not match raises ``ContractError`` with a message
-  naming the header or field. Unknown payload fields are ignored (tolerant reader: adding an
+  naming the header or field. The trace context, if any, is in ``Envelope.traceparent`` and
+  ``Envelope.tracestate`` (never validated: a bad one only starts a new trace). Unknown payload fields are ignored (tolerant reader: adding an
   optional field is a compatible change); unknown headers are ignored.
 """
 
@@ -31,6 +36,7 @@ from pydantic import ValidationError
 
 from asn_platform.contracts.base import Event
 from asn_platform.contracts.registry import EventSpec, spec_for
+from asn_platform.telemetry import H_TRACEPARENT, H_TRACESTATE, trace_headers
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -84,6 +90,8 @@ class Envelope(Generic[E]):
     key: bytes | None = None
     partition: int | None = field(default=None, compare=False)
     offset: int | None = field(default=None, compare=False)
+    traceparent: str | None = field(default=None, compare=False)
+    tracestate: str | None = field(default=None, compare=False)
 
 
 def _format_time(moment: datetime) -> str:
@@ -118,6 +126,7 @@ def encode(
         (H_TIME, _format_time(time or datetime.now(UTC)).encode()),
         (H_SUBJECT, event.subject().encode()),
         (H_CONTENT_TYPE, CONTENT_TYPE.encode()),
+        *trace_headers(),
     ]
     record = KafkaRecord(topic, key.encode(), event.model_dump_json().encode(), headers)
     if record.size > max_bytes:
@@ -172,6 +181,37 @@ def _describe(err: ValidationError) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+def _check_attributes(topic: str, h: dict[str, str], model: type[Event]) -> None:
+    missing = [name for name in REQUIRED_HEADERS if not h.get(name)]
+    if missing:
+        raise ContractError(f"{topic}: missing CloudEvents header(s) {', '.join(missing)}")
+    if h[H_SPECVERSION] != SPECVERSION:
+        raise ContractError(
+            f"{topic}: {H_SPECVERSION} is {h[H_SPECVERSION]!r}, expected {SPECVERSION!r}"
+        )
+    if h[H_TYPE] != model.event_type:
+        raise ContractError(f"{topic}: {H_TYPE} is {h[H_TYPE]!r}, expected {model.event_type!r}")
+    content_type = h.get(H_CONTENT_TYPE, "")
+    if content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+        raise ContractError(
+            f"{topic}: {H_CONTENT_TYPE} is {content_type!r}, expected {CONTENT_TYPE!r}"
+        )
+
+
+def _id_and_time(topic: str, h: dict[str, str]) -> tuple[UUID, datetime]:
+    try:
+        event_id = UUID(h[H_ID])
+    except ValueError:
+        raise ContractError(f"{topic}: {H_ID} {h[H_ID]!r} is not a UUID") from None
+    try:
+        moment = datetime.fromisoformat(h[H_TIME])
+    except ValueError:
+        raise ContractError(f"{topic}: {H_TIME} {h[H_TIME]!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        raise ContractError(f"{topic}: {H_TIME} {h[H_TIME]!r} has no timezone offset")
+    return event_id, moment
+
+
 def decode(
     topic: str,
     headers: object,
@@ -190,30 +230,8 @@ def decode(
     """
     model = _resolve(topic, expected)
     h = _header_map(topic, headers)
-    missing = [name for name in REQUIRED_HEADERS if not h.get(name)]
-    if missing:
-        raise ContractError(f"{topic}: missing CloudEvents header(s) {', '.join(missing)}")
-    if h[H_SPECVERSION] != SPECVERSION:
-        raise ContractError(
-            f"{topic}: {H_SPECVERSION} is {h[H_SPECVERSION]!r}, expected {SPECVERSION!r}"
-        )
-    if h[H_TYPE] != model.event_type:
-        raise ContractError(f"{topic}: {H_TYPE} is {h[H_TYPE]!r}, expected {model.event_type!r}")
-    content_type = h.get(H_CONTENT_TYPE, "")
-    if content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
-        raise ContractError(
-            f"{topic}: {H_CONTENT_TYPE} is {content_type!r}, expected {CONTENT_TYPE!r}"
-        )
-    try:
-        event_id = UUID(h[H_ID])
-    except ValueError:
-        raise ContractError(f"{topic}: {H_ID} {h[H_ID]!r} is not a UUID") from None
-    try:
-        moment = datetime.fromisoformat(h[H_TIME])
-    except ValueError:
-        raise ContractError(f"{topic}: {H_TIME} {h[H_TIME]!r} is not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        raise ContractError(f"{topic}: {H_TIME} {h[H_TIME]!r} has no timezone offset")
+    _check_attributes(topic, h, model)
+    event_id, moment = _id_and_time(topic, h)
     if not value:
         raise ContractError(f"{topic}: empty body (tombstones carry no event)")
     try:
@@ -240,6 +258,8 @@ def decode(
         key=key,
         partition=partition,
         offset=offset,
+        traceparent=h.get(H_TRACEPARENT) or None,
+        tracestate=h.get(H_TRACESTATE) or None,
     )
 
 

@@ -45,7 +45,9 @@ def ops_router(
         return HTMLResponse(
             f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
 <title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1><ul>{link}
-<li><a href="docs">Dokumentasi API / API docs (Swagger UI)</a></li><li><a href="redoc">ReDoc</a></li>
+<li><a href="docs">Dokumentasi API / API docs (Swagger UI)</a></li>
+<li><a href="docs/asyncapi">Peristiwa Kafka / Kafka events (AsyncAPI)</a></li>
+<li><a href="docs/events">Contoh pesan / example messages</a></li>
 <li><a href="openapi.json">OpenAPI</a></li><li><a href="asyncapi.json">AsyncAPI (Kafka)</a></li>
 <li><a href="ready">Status / readiness</a></li></ul></body></html>"""
         )

@@ -15,28 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from asn_platform.errors import ApiError
+
 log = logging.getLogger(__name__)
 
-
-class ApiError(Exception):
-    """An expected refusal (conflict, not found, illegal transition): never a 500."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message_id: str,
-        message_en: str,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message_en)
-        self.status = status
-        self.code = code
-        self.message_id = message_id
-        self.message_en = message_en
-        self.details = details or {}
-        self.headers = headers  # e.g. Retry-After on 429/503
+__all__ = ["ApiError", "install_error_handlers"]
 
 
 def field_errors(

@@ -32,6 +32,10 @@ API:
 - ``PermanentError``: raise it from a handler for an event that can never be applied (e.g. it
   refers to something that does not exist); it is dead-lettered at once, without retries.
 - ``RetryPolicy(max_attempts=4, initial_delay_s=0.05, max_delay_s=2.0)``.
+- Tracing (``asn_platform.telemetry``): ``handler`` runs inside a ``process <topic>`` span, child
+  of the span that enqueued the event (its ``ce_traceparent``), so what it publishes continues
+  the producer's trace. A ``batch_handler`` runs inside one span linked to every event's trace;
+  it wraps the work for each event in ``traced(env)`` to continue that event's trace.
 - ``run_until_signalled(broker, relays=(), closers=())``: start, wait for SIGTERM/SIGINT, then
   stop in the right order (consumers, then the outbox flush).
 - ``purge_inbox(conn, older_than, group_id=None, *, limit=None) -> int``: forget old inbox
@@ -61,7 +65,8 @@ import logging
 import random
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -72,7 +77,9 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import FAKE_CONSUMER, KafkaAckableMessage
 from faststream.middlewares import AckPolicy
+from opentelemetry.trace import Span
 
+from asn_platform import telemetry
 from asn_platform.contracts.base import Event
 from asn_platform.contracts.registry import EventSpec, spec_for
 from asn_platform.dlq import DeadLetterPublisher
@@ -441,12 +448,7 @@ class IdempotentConsumer:
             except Exception as err:
                 raise _Infrastructure() from err
             if fresh:
-                if self.batch_handler is not None:
-                    await self.batch_handler(conn, fresh)
-                else:
-                    assert self.handler is not None
-                    for env in fresh:
-                        await self.handler(conn, env)
+                await self._handle(conn, fresh)
         except BaseException:
             with contextlib.suppress(Exception):
                 await tx.rollback()
@@ -458,6 +460,22 @@ class IdempotentConsumer:
                 raise _Infrastructure() from err
             raise  # e.g. a deferred constraint: the handler's effects are at fault
         return fresh
+
+    async def _handle(self, conn: DbConnection, fresh: list[Envelope[Any]]) -> None:
+        """The handler, in the trace each event carries: a span per event (child of the span
+        that enqueued it), or one span linked to all of them for a batch handler; whatever the
+        handler publishes joins that trace."""
+        if self.batch_handler is not None:
+            carried = [(e.traceparent, e.tracestate) for e in fresh]
+            with telemetry.process_span(self.topic, self.group_id, carried):
+                await self.batch_handler(conn, fresh)
+            return
+        assert self.handler is not None
+        for env in fresh:
+            with telemetry.process_span(
+                self.topic, self.group_id, [(env.traceparent, env.tracestate)], event_id=str(env.id)
+            ):
+                await self.handler(conn, env)
 
     async def _dead_letter(self, record: Any, error: BaseException, *, attempts: int) -> bool:
         """Write the dead letter; True once the broker acked it, False if stopping first."""
@@ -555,6 +573,23 @@ def subscribe_idempotent(
     on_message.__name__ = f"idempotent_{group_id}_{topic}".replace(".", "_").replace("-", "_")
     subscriber(on_message)
     return consumer
+
+
+@contextmanager
+def traced(env: Envelope[Any], *, group_id: str = "") -> Iterator[Span]:
+    """Continue the trace one event carries, for the part of a batch handler that handles it:
+    what is published inside joins that event's trace (a batch handler's own span is only
+    linked to its events' traces, since a span has one parent)::
+
+        async def on_gaps(conn, envs):
+            for env in envs:
+                with traced(env, group_id="recommendations"):
+                    await apply_gap(units.bind(conn), env.data)
+    """
+    with telemetry.process_span(
+        env.topic, group_id, [(env.traceparent, env.tracestate)], event_id=str(env.id)
+    ) as span:
+        yield span
 
 
 async def purge_inbox(

@@ -1,5 +1,9 @@
 """The inbox purge on a schedule: every service forgets inbox rows older than a horizon.
 
+The schedule itself (batches, jitter, start and stop) is ``ScheduledPurge`` below; a service
+with a table of its own to forget (the notifications' delivery rows) runs one with its own
+delete.
+
 ``create_app`` starts one ``InboxPurger`` per service (after the outbox relay) and stops it at
 shutdown. Every ``ASN_INBOX_PURGE_INTERVAL_S`` (default one hour, with jitter so that instances
 do not purge in step) it deletes, in batches of ``ASN_INBOX_PURGE_BATCH`` rows so that no
@@ -31,26 +35,37 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
 
 from asn_platform.inbox import purge_inbox
+from asn_platform.outbox import DbConnection
 
 log = logging.getLogger(__name__)
+# (connection, horizon, at most this many rows) -> rows deleted
+PurgeBatch = Callable[[DbConnection, timedelta, int], Awaitable[int]]
 
 
-class InboxPurger:
+class ScheduledPurge:
+    """Every ``interval_s`` (with jitter), ``purge`` in batches of ``batch`` rows until a batch
+    comes back short; a retention of zero turns it off."""
+
     def __init__(
         self,
         pool: asyncpg.Pool,
+        purge: PurgeBatch,
         *,
+        what: str,
         retention: timedelta,
         interval_s: float,
         batch: int = 10_000,
         name: str = "",
     ) -> None:
         self.pool = pool
+        self.purge = purge
+        self.what = what
         self.retention = retention
         self.interval_s = interval_s
         self.batch = batch
@@ -65,7 +80,7 @@ class InboxPurger:
 
     async def start(self) -> None:
         if self.enabled and self._task is None:
-            self._task = asyncio.create_task(self._loop(), name=f"inbox-purge-{self.name}")
+            self._task = asyncio.create_task(self._loop(), name=f"{self.what}-purge-{self.name}")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -79,7 +94,7 @@ class InboxPurger:
         total = 0
         while True:
             async with self.pool.acquire() as conn:
-                deleted = await purge_inbox(conn, self.retention, limit=self.batch)
+                deleted = await self.purge(conn, self.retention, self.batch)
             total += deleted
             if deleted < self.batch:
                 break
@@ -87,7 +102,9 @@ class InboxPurger:
         self.purged += total
         self.runs += 1
         if total:
-            log.info("%s: purged %d inbox row(s) older than %s", self.name, total, self.retention)
+            log.info(
+                "%s: purged %d %s row(s) older than %s", self.name, total, self.what, self.retention
+            )
         return total
 
     async def _loop(self) -> None:
@@ -100,5 +117,29 @@ class InboxPurger:
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # database away: try again at the next interval
-                log.warning("%s: inbox purge failed (%s: %s)", self.name, type(err).__name__, err)
+                log.warning(
+                    "%s: %s purge failed (%s: %s)", self.name, self.what, type(err).__name__, err
+                )
             await asyncio.sleep(self.interval_s * (0.9 + 0.2 * random.random()))
+
+
+async def _inbox_batch(conn: DbConnection, retention: timedelta, limit: int) -> int:
+    return await purge_inbox(conn, retention, limit=limit)
+
+
+class InboxPurger(ScheduledPurge):
+    """The inbox rows of every consumer group, past ``ASN_INBOX_RETENTION_DAYS``."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        retention: timedelta,
+        interval_s: float,
+        batch: int = 10_000,
+        name: str = "",
+    ) -> None:
+        super().__init__(
+            pool, _inbox_batch, what="inbox", retention=retention, interval_s=interval_s,
+            batch=batch, name=name,
+        )  # fmt: skip

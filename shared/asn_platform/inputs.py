@@ -29,7 +29,6 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
@@ -42,13 +41,16 @@ MAX_YEAR = 2100
 PG_BIGINT_MAX = 2**63 - 1
 PG_INT_MAX = 2**31 - 1
 
+# Plain pydantic bounds, not fastapi.Query: FastAPI reads a scalar route parameter as a query
+# parameter anyway (same OpenAPI, same 422), and domain models can use this module without
+# importing FastAPI (the import-linter contracts in pyproject.toml).
 Limit = Annotated[
     int,
-    Query(ge=1, le=MAX_LIMIT, description=f"Baris per halaman / rows per page, 1-{MAX_LIMIT}."),
+    Field(ge=1, le=MAX_LIMIT, description=f"Baris per halaman / rows per page, 1-{MAX_LIMIT}."),
 ]
 Offset = Annotated[
     int,
-    Query(
+    Field(
         ge=0,
         le=MAX_OFFSET,
         description=f"Baris yang dilewati / rows to skip, 0-{MAX_OFFSET:_}.".replace("_", "."),

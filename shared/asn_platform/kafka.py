@@ -68,6 +68,9 @@ def faststream_security(settings: PlatformSettings) -> BaseSecurity | None:
 
 
 def make_broker(settings: PlatformSettings, client_id: str, **extra: Any) -> KafkaBroker:
+    # A plain logger (propagating to the root handler of asn_platform.logs) instead of
+    # FastStream's default, which writes colour codes to stdout even when that is a file.
+    extra.setdefault("logger", logging.getLogger("asn_platform.broker"))
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,

@@ -1,5 +1,8 @@
 """Keep whole NIPs out of logs. A NIP identifies a person (personal data, UU 27/2022), yet
-request paths such as /api/v1/asn/{nip} reach uvicorn's access log and error texts."""
+request paths such as /api/v1/asn/{nip} reach uvicorn's access log and error texts.
+
+Contact details (email addresses, phone numbers) are masked too by the loggers of the code that
+handles them (``install_contact_masking``): an SMTP bounce quotes the address it refused."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import logging
 import re
 
 _NIP_LIKE = re.compile(r"(?<![0-9])[0-9]{18}(?![0-9])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_PHONE = re.compile(r"(?<![0-9])\+?[0-9][0-9 -]{7,15}[0-9](?![0-9])")
 
 
 def mask_nip(raw: str) -> str:
@@ -20,6 +25,41 @@ def mask_nip(raw: str) -> str:
 def mask_nips(text: str) -> str:
     """Mask every 18-digit run in a free text."""
     return _NIP_LIKE.sub(lambda m: mask_nip(m.group(0)), text)
+
+
+def mask_contacts(text: str) -> str:
+    """NIPs, then email addresses ("b***@example.go.id") and phone numbers ("+62*******890")."""
+    text = _EMAIL.sub(lambda m: f"{m.group(0)[0]}***@{m.group(1)}", mask_nips(text))
+
+    def phone(m: re.Match[str]) -> str:
+        digits = "".join(ch for ch in m.group(0) if ch.isdigit())
+        if "*" in m.group(0) or len(digits) < 9:
+            return m.group(0)
+        return (
+            ("+" if m.group(0).startswith("+") else "")
+            + digits[:2]
+            + "*" * (len(digits) - 5)
+            + digits[-3:]
+        )
+
+    return _PHONE.sub(phone, text)
+
+
+class ContactMaskingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_contacts(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install_contact_masking(logger_names: tuple[str, ...]) -> None:
+    """Mask NIPs and contact details in these loggers (idempotent)."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ContactMaskingFilter) for f in logger.filters):
+            logger.addFilter(ContactMaskingFilter())
 
 
 class NipMaskingFilter(logging.Filter):

@@ -1,10 +1,18 @@
-"""Structured logging: JSON lines when not on a terminal, readable text on one."""
+"""Structured logging: JSON lines when not on a terminal (a log file, a container), readable text
+on one; never colour codes in a file.
+
+Every record goes through the root logger's one handler: FastStream's own loggers (``faststream``
+and the broker's access logger, which add a colourising stdout handler of their own) are routed
+to it too (``asn_platform.kafka.make_broker`` gives the broker a plain logger). A record made
+inside a span carries its ``trace_id`` and ``span_id`` (asn_platform.telemetry), so a log line
+can be found from its trace and back."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 from asn_platform.logmask import NipMaskingFilter
@@ -20,11 +28,33 @@ class _ServiceFilter(logging.Filter):
         return True
 
 
+class _TraceFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        return True
+
+
+# FastStream's loggers that bring their own (colourising) handlers.
+FASTSTREAM_LOGGERS = ("faststream", "faststream.access.kafka")
+
+
+def route_to_root(names: tuple[str, ...] = FASTSTREAM_LOGGERS) -> None:
+    """Drop a library's own handlers so its records reach the root handler (JSON in a file)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ServiceFilter(service))
     handler.addFilter(NipMaskingFilter())  # a NIP is personal data: never whole in a log
+    handler.addFilter(_TraceFilter())
     if use_json:
         handler.setFormatter(
             JsonFormatter(
@@ -40,5 +70,6 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    route_to_root()
     # aiokafka is chatty about reconnects we already handle and report ourselves.
     logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))

@@ -76,6 +76,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from asyncpg.pool import PoolConnectionProxy
 
+from asn_platform import telemetry
 from asn_platform.contracts.base import Event
 from asn_platform.envelope import DEFAULT_MAX_MESSAGE_BYTES, H_ID, KafkaRecord, encode
 from asn_platform.kafka import client_options
@@ -162,6 +163,25 @@ def _row(record: KafkaRecord) -> tuple[UUID, int, str, str, bytes, bytes, str]:
     )
 
 
+def _traced_row(
+    event: Event,
+    *,
+    source: str,
+    id: UUID | None = None,
+    time: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+) -> tuple[UUID, int, str, str, bytes, bytes, str]:
+    """The outbox row of an event, encoded inside its enqueue span: the stored headers carry that
+    span's trace context to Kafka (the relay publishes them later, outside any request)."""
+    kind = type(event)
+    with telemetry.enqueue_span(
+        getattr(kind, "topic", ""), getattr(kind, "event_type", "")
+    ) as span:
+        row = _row(encode(event, source=source, id=id, time=time, max_bytes=max_bytes))
+        span.set_attribute("messaging.message.id", str(row[0]))
+        return row
+
+
 def _require_transaction(conn: DbConnection) -> None:
     if not conn.is_in_transaction():
         raise RuntimeError(
@@ -181,7 +201,7 @@ async def enqueue(
 ) -> UUID:
     """Store ``event`` for publication when the caller's transaction commits; its CloudEvents id."""
     _require_transaction(conn)
-    row = _row(encode(event, source=source, id=id, time=time, max_bytes=max_bytes))
+    row = _traced_row(event, source=source, id=id, time=time, max_bytes=max_bytes)
     await conn.execute(_INSERT, *row)
     return row[0]
 
@@ -197,7 +217,7 @@ async def enqueue_many(
     _require_transaction(conn)
     if not events:
         return []
-    rows = [_row(encode(e, source=source, max_bytes=max_bytes)) for e in events]
+    rows = [_traced_row(e, source=source, max_bytes=max_bytes) for e in events]
     columns = list(zip(*rows, strict=True))
     await conn.execute(_INSERT_MANY, *[list(c) for c in columns])
     return [r[0] for r in rows]
@@ -210,6 +230,15 @@ class RelayStats:
     failures: int = 0
     last_error: str | None = None
     last_published_at: float | None = None
+
+
+def _gone(conn: Any) -> bool:
+    """Closed, or already released back to the pool (asyncpg returns the holder of a
+    connection the server terminated; its proxy then raises InterfaceError on every call)."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
 
 
 class OutboxRelay:
@@ -305,11 +334,13 @@ class OutboxRelay:
             return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
 
     # -- the connection (LISTEN + rounds) ------------------------------------------------------
+    # (_gone: a connection the server terminated may already be back in the pool, and then
+    # is_closed() itself raises; the relay's loop must not die of asking.)
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
     async def _connection(self) -> Any:
-        if self._conn is not None and self._conn.is_closed():
+        if self._conn is not None and _gone(self._conn):
             await self._drop_connection()
         if self._conn is None:
             conn = await self.pool.acquire()
@@ -328,7 +359,7 @@ class OutboxRelay:
         if conn is None:
             return
         with contextlib.suppress(Exception):
-            if not conn.is_closed():
+            if not _gone(conn):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._notified)
         with contextlib.suppress(Exception):
             await self.pool.release(conn)
@@ -397,7 +428,7 @@ class OutboxRelay:
                 delay = min(self.max_backoff_s, max(0.1, delay * 2))
                 self._failed(err, delay)
                 if self._conn is not None and (
-                    self._conn.is_closed() or not isinstance(err, asyncpg.PostgresError)
+                    _gone(self._conn) or not isinstance(err, asyncpg.PostgresError)
                 ):
                     await self._drop_connection()
                 await self._sleep(delay * (0.8 + 0.4 * random.random()))
@@ -480,10 +511,17 @@ class OutboxRelay:
         producer = await self._ensure_producer()
         futures = []
         for r in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(r["headers"])]
-            futures.append(
-                await producer.send(r["topic"], value=r["value"], key=r["key"], headers=headers)
-            )
+            stored = json.loads(r["headers"])
+            carried = dict(stored)
+            headers = [(k, v.encode()) for k, v in stored]
+            with telemetry.send_span(
+                r["topic"],
+                carried.get(telemetry.H_TRACEPARENT),
+                carried.get(telemetry.H_TRACESTATE),
+            ):
+                futures.append(
+                    await producer.send(r["topic"], value=r["value"], key=r["key"], headers=headers)
+                )
         # An idempotent producer retries a batch while the broker is away instead of expiring
         # it; bound the wait so an outage is noticed (recorded, producer rebuilt, retried).
         try:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,61 +105,97 @@ def _protocol(conf: dict[str, str]) -> str:
     return conf.get("security.protocol", "PLAINTEXT")
 
 
+@dataclass(frozen=True)
+class _Target:
+    """The cluster and the partner one command works on."""
+
+    admin: Any
+    conf: dict[str, str]
+    bootstrap: str
+    name: str
+    principal: str
+    topics: list[str]
+    allow_personal: bool
+
+
+def _list(admin: Any) -> int:
+    found = partners(admin)
+    if not found:
+        print("no partners")
+    for name in found:
+        topics = partner_topics(admin, name)
+        print(f"{name}\t{access.partner_principal(name)}\t{', '.join(topics) or '(no topics)'}")
+    return 0
+
+
+def _add(t: _Target) -> int:
+    if t.name in partners(t.admin):
+        fail(f"partner {t.name} exists: use grant, revoke or rotate")
+    topics = t.topics or list(access.PUBLIC_TOPICS)
+    for topic in topics:
+        access.check_partner_grant(topic, allow_personal=t.allow_personal)
+    password = access.new_password()
+    access.upsert_user(t.admin, t.principal, password)
+    access.create_rules(t.admin, t.principal, access.partner_rules(t.name, topics))
+    access.wait_for_login(t.conf, t.principal, password)
+    print(connection_text(t.bootstrap, _protocol(t.conf), t.name, password, sorted(topics)))
+    return 0
+
+
+def _grant(t: _Target) -> int:
+    for topic in t.topics:
+        access.check_partner_grant(topic, allow_personal=t.allow_personal)
+    access.create_rules(t.admin, t.principal, [("TOPIC", x, "LITERAL", "READ") for x in t.topics])
+    print(f"{t.name} may read: {', '.join(partner_topics(t.admin, t.name))}")
+    return 0
+
+
+def _revoke(t: _Target) -> int:
+    if t.topics:
+        rules = [("TOPIC", x, "LITERAL", "READ") for x in t.topics]
+        access.delete_rules(t.admin, t.principal, rules)
+        left = partner_topics(t.admin, t.name)
+        print(f"{t.name} may read: {', '.join(left) or '(nothing)'}")
+    else:
+        access.delete_rules(t.admin, t.principal)
+        access.delete_user(t.admin, t.principal)
+        print(f"partner {t.name} removed: its login and every ACL are gone")
+    return 0
+
+
+def _rotate(t: _Target) -> int:
+    password = access.new_password()
+    access.upsert_user(t.admin, t.principal, password)
+    access.wait_for_login(t.conf, t.principal, password)
+    topics = partner_topics(t.admin, t.name)
+    print(connection_text(t.bootstrap, _protocol(t.conf), t.name, password, topics))
+    return 0
+
+
+_COMMANDS = {"grant": _grant, "revoke": _revoke, "rotate": _rotate}
+
+
 def run(args: argparse.Namespace) -> int:
     conf, bootstrap = admin_target(Path(args.data_dir))
     admin = access.admin_client(conf)
     if args.command == "list":
-        found = partners(admin)
-        if not found:
-            print("no partners")
-        for name in found:
-            topics = partner_topics(admin, name)
-            print(f"{name}\t{access.partner_principal(name)}\t{', '.join(topics) or '(no topics)'}")
-        return 0
+        return _list(admin)
     name = args.name
     access.check_partner_name(name)
-    principal = access.partner_principal(name)
-    topics = [resolve_topic(t) for t in (getattr(args, "topic", None) or [])]
-    allow = getattr(args, "allow_personal_data", False)
+    target = _Target(
+        admin,
+        conf,
+        bootstrap,
+        name,
+        access.partner_principal(name),
+        [resolve_topic(t) for t in (getattr(args, "topic", None) or [])],
+        getattr(args, "allow_personal_data", False),
+    )
     if args.command == "add":
-        if name in partners(admin):
-            fail(f"partner {name} exists: use grant, revoke or rotate")
-        topics = topics or list(access.PUBLIC_TOPICS)
-        for topic in topics:
-            access.check_partner_grant(topic, allow_personal=allow)
-        password = access.new_password()
-        access.upsert_user(admin, principal, password)
-        access.create_rules(admin, principal, access.partner_rules(name, topics))
-        access.wait_for_login(conf, principal, password)
-        print(connection_text(bootstrap, _protocol(conf), name, password, sorted(topics)))
-        return 0
+        return _add(target)
     if name not in partners(admin):
         fail(f"no partner {name} (asn-partners list)")
-    if args.command == "grant":
-        for topic in topics:
-            access.check_partner_grant(topic, allow_personal=allow)
-        access.create_rules(admin, principal, [("TOPIC", t, "LITERAL", "READ") for t in topics])
-        print(f"{name} may read: {', '.join(partner_topics(admin, name))}")
-        return 0
-    if args.command == "revoke":
-        if topics:
-            access.delete_rules(admin, principal, [("TOPIC", t, "LITERAL", "READ") for t in topics])
-            left = partner_topics(admin, name)
-            print(f"{name} may read: {', '.join(left) or '(nothing)'}")
-        else:
-            access.delete_rules(admin, principal)
-            access.delete_user(admin, principal)
-            print(f"partner {name} removed: its login and every ACL are gone")
-        return 0
-    if args.command == "rotate":
-        password = access.new_password()
-        access.upsert_user(admin, principal, password)
-        access.wait_for_login(conf, principal, password)
-        print(
-            connection_text(bootstrap, _protocol(conf), name, password, partner_topics(admin, name))
-        )
-        return 0
-    raise AssertionError(args.command)
+    return _COMMANDS[args.command](target)
 
 
 def parser() -> argparse.ArgumentParser:

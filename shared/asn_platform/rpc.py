@@ -25,6 +25,10 @@ API::
     register_responder(broker, topics.RPC_RECOMMENDATIONS_REQUEST, "recommendations-rpc",
                        answer, settings=settings)        # before broker.start()
 
+Payloads are plain JSON objects on the wire; their typed contracts (the question and the
+answer as pydantic models, with committed JSON Schemas) live in ``asn_platform.contracts.rpc``:
+``request`` accepts a model, and the caller parses the reply with the contract's parser.
+
 Errors: ``RpcTimeout`` (a ``TimeoutError``) names the topic, the timeout and the correlation
 id; ``RpcError`` carries a responder's failure. Requests are for queries: a responder may see
 a request twice (it is redelivered if the responder dies while answering).

@@ -2,7 +2,8 @@
 an asyncpg pool on the service's own database, and the outbox relay.
 
 A service describes itself with a ``ServiceDefinition``; ``create_app`` wires it up and
-``run_service`` serves it with uvicorn. Start-up order: database created if missing ->
+``run_service`` serves it with uvicorn. What every service gets the same way (logging, metrics,
+health, tracing, error handlers) is set up by ``asn_platform.defaults``. Start-up order: database created if missing ->
 migrations (shared backbone tables, then the service's own) -> pool -> the service's
 ``on_start`` (registers subscribers) -> broker -> outbox relay -> scheduled inbox purge
 (asn_platform.inbox_purge). Shutdown (SIGTERM) reverses it: stop the purge, stop fetching and
@@ -14,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -23,29 +24,31 @@ import asyncpg
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 
-from asn_platform import logmask
-from asn_platform.audit import audit_router, install_audit
+from asn_platform.audit_http import audit_router, install_audit
 from asn_platform.auth.access import document_access, make_guard, undeclared_routes
 from asn_platform.auth.headers import install_security_headers
 from asn_platform.auth.tokens import TokenVerifier
 from asn_platform.body_limit import BodyLimit
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
-from asn_platform.http import instrument_http, ops_router
-from asn_platform.http_errors import install_error_handlers
+from asn_platform.defaults import (
+    broker_middlewares,
+    configure_process,
+    install_defaults,
+    instrument,
+)
+from asn_platform.docs_site import docs_router, service_asyncapi
+from asn_platform.http import ReadinessCheck
 from asn_platform.inbox_purge import InboxPurger
 from asn_platform.kafka import ensure_topics, make_broker
-from asn_platform.logs import configure_logging
 from asn_platform.outbox import OutboxRelay
 from asn_platform.settings import PlatformSettings, load_settings
+from asn_platform.uow import UnitsOfWork
 
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=PlatformSettings)
-INBOX_PURGER = "inbox_purger"  # key in ServiceContext.extras
 
 
 @dataclass
@@ -57,7 +60,8 @@ class ServiceContext(Generic[S]):
     broker: KafkaBroker
     registry: CollectorRegistry
     _pool: asyncpg.Pool | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    purger: InboxPurger | None = None  # the scheduled inbox purge, once started
+    _units: UnitsOfWork | None = None
     _stoppers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -83,6 +87,26 @@ class ServiceContext(Generic[S]):
         """Register a coroutine run at shutdown, after the broker stopped (reverse order)."""
         self._stoppers.append(stopper)
 
+    @property
+    def units(self) -> UnitsOfWork:
+        """Units of work on this service's pool, publishing as this service."""
+        if self._units is None or self._units.pool is not self.pool:  # follows a replaced pool
+            self._units = UnitsOfWork(
+                self.pool,
+                source=self.source,
+                max_event_bytes=self.settings.kafka_max_message_bytes,
+            )
+        return self._units
+
+
+@dataclass
+class ServiceParts:
+    """What a service's ``bootstrap`` returns: built once per app, so the routes and the start-up
+    share one typed wiring object (no string-keyed bags)."""
+
+    routers: list[APIRouter]
+    on_start: Callable[[], Awaitable[None]] | None = None  # after the pool, before the broker
+
 
 @dataclass
 class ServiceDefinition(Generic[S]):
@@ -91,8 +115,8 @@ class ServiceDefinition(Generic[S]):
     description: str
     settings_model: type[S]
     migration_packages: list[str]
-    routers: Callable[[ServiceContext[S]], list[APIRouter]] = lambda ctx: []
-    on_start: Callable[[ServiceContext[S]], Awaitable[None]] | None = None
+    # bootstrap(ctx) builds the service's typed wiring once and returns its routers and start-up.
+    bootstrap: Callable[[ServiceContext[S]], ServiceParts]
     version: str = "0.1.0"
 
 
@@ -106,17 +130,10 @@ async def start_broker(broker: KafkaBroker) -> None:
     broker.running = True
 
 
-def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> FastAPI:
-    settings = settings or load_settings(definition.settings_model)
-    registry = CollectorRegistry()
-    broker = make_broker(
-        settings,
-        client_id=f"asn-{definition.name}",
-        middlewares=[
-            KafkaPrometheusMiddleware(registry=registry, app_name=f"asn-{definition.name}")
-        ],
-    )
-    ctx: ServiceContext[S] = ServiceContext(definition.name, settings, broker, registry)
+def _lifespan(
+    definition: ServiceDefinition[S], ctx: ServiceContext[S], parts: ServiceParts
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    settings = ctx.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -129,9 +146,9 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
         purger: InboxPurger | None = None
         try:
             await ensure_topics(settings.kafka_bootstrap_servers, settings=settings)
-            if definition.on_start:
-                await definition.on_start(ctx)
-            await start_broker(broker)
+            if parts.on_start is not None:
+                await parts.on_start()
+            await start_broker(ctx.broker)
             relay = OutboxRelay(
                 ctx.pool, settings, name=ctx.name, retention_s=settings.outbox_retention_s
             )
@@ -142,38 +159,35 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
                 interval_s=settings.inbox_purge_interval_s,
                 name=ctx.name,
             )
-            ctx.extras[INBOX_PURGER] = purger
+            ctx.purger = purger
             await purger.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
             yield
         finally:
             log.info("%s stopping", definition.name)
-            if purger is not None:
-                await purger.stop()
-            await broker.stop()  # stop fetching, let in-flight handlers finish and commit
-            for stopper in reversed(ctx._stoppers):
-                try:
-                    await stopper()
-                except Exception:
-                    log.exception("error while stopping")
-            if relay is not None:
-                await relay.stop(flush=True)
-            await ctx.pool.close()
+            await _stop(ctx, relay, purger)
             log.info("%s stopped", definition.name)
 
-    # Deny by default: one guard on every route enforces the route's declared access.
-    verifier = TokenVerifier(settings)
-    app = FastAPI(
-        title=definition.title,
-        description=definition.description,
-        version=definition.version,
-        lifespan=lifespan,
-        dependencies=[Depends(make_guard(verifier))],
-    )
-    app.state.ctx = ctx
-    logmask.install()  # every service: paths and handler errors may carry a NIP
-    install_error_handlers(app)
+    return lifespan
 
+
+async def _stop(
+    ctx: ServiceContext[Any], relay: OutboxRelay | None, purger: InboxPurger | None
+) -> None:
+    if purger is not None:
+        await purger.stop()
+    await ctx.broker.stop()  # stop fetching, let in-flight handlers finish and commit
+    for stopper in reversed(ctx._stoppers):
+        try:
+            await stopper()
+        except Exception:
+            log.exception("error while stopping")
+    if relay is not None:
+        await relay.stop(flush=True)
+    await ctx.pool.close()
+
+
+def _readiness(ctx: ServiceContext[Any]) -> dict[str, ReadinessCheck]:
     async def db_ready() -> bool:
         if ctx._pool is None:
             return False
@@ -181,23 +195,53 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
             return bool(await conn.fetchval("SELECT 1", timeout=2))
 
     async def broker_ready() -> bool:
-        return bool(await broker.ping(timeout=2.0))
+        return bool(await ctx.broker.ping(timeout=2.0))
+
+    return {"database": db_ready, "broker": broker_ready}
+
+
+def _asyncapi(definition: ServiceDefinition[Any]) -> Callable[[], dict[str, Any]]:
+    """What the service publishes and consumes, cut out of the committed platform document
+    (asn_platform.docs_site): the real payload schemas, not FastStream's view of its parser."""
 
     def asyncapi() -> dict[str, Any]:
-        spec = AsyncAPI(
-            broker,
-            title=f"{definition.title} (Kafka)",
-            version=definition.version,
-            schema_version="3.0.0",
-        )
-        return spec.to_specification().to_jsonable()  # type: ignore[no-any-return]
+        return service_asyncapi(definition.name, title=definition.title, version=definition.version)
 
-    app.include_router(
-        ops_router(
-            registry, {"database": db_ready, "broker": broker_ready}, asyncapi, definition.title
-        )
+    return asyncapi
+
+
+def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> FastAPI:
+    settings = settings or load_settings(definition.settings_model)
+    registry = CollectorRegistry()
+    broker = make_broker(
+        settings,
+        client_id=f"asn-{definition.name}",
+        middlewares=broker_middlewares(registry, definition.name),
     )
-    for router in definition.routers(ctx):
+    ctx: ServiceContext[S] = ServiceContext(definition.name, settings, broker, registry)
+    parts = definition.bootstrap(ctx)
+
+    # Deny by default: one guard on every route enforces the route's declared access.
+    verifier = TokenVerifier(settings)
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=_lifespan(definition, ctx, parts),
+        dependencies=[Depends(make_guard(verifier))],
+        docs_url=None,  # served by docs_router from the platform's own assets (no CDN)
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    install_defaults(
+        app,
+        title=definition.title,
+        registry=registry,
+        checks=_readiness(ctx),
+        asyncapi=_asyncapi(definition),
+    )
+    app.include_router(docs_router(definition.name, definition.title))
+    for router in parts.routers:
         app.include_router(router)
     app.include_router(audit_router())
     undeclared = undeclared_routes(app.routes)
@@ -208,15 +252,16 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
     document_access(app)
     install_audit(app, lambda: ctx.pool)
     install_security_headers(app, settings.cors_origins)
-    instrument_http(app, registry, definition.name)
+    instrument(app, name=definition.name, registry=registry)
     app.add_middleware(BodyLimit, max_bytes=settings.http_max_body_bytes)  # outermost
     return app
 
 
 def run_service(definition: ServiceDefinition[Any]) -> None:
-    """Console entry point of a service: settings, logging, uvicorn (handles SIGTERM/SIGINT)."""
+    """Console entry point of a service: settings, logging and tracing, uvicorn (handles
+    SIGTERM/SIGINT)."""
     settings = load_settings(definition.settings_model)
-    configure_logging(definition.name, settings.log_level, settings.log_format)
+    configure_process(definition.name, settings)
     app = create_app(definition, settings)
     uvicorn.run(
         app,

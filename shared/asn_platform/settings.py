@@ -127,12 +127,19 @@ def _variable_name(model: type[BaseSettings], loc: tuple[int | str, ...]) -> str
     return f"{prefix}{key}".upper()
 
 
+def _is_secret(model: type[BaseSettings], loc: tuple[int | str, ...]) -> bool:
+    info = model.model_fields.get(str(loc[0])) if loc else None
+    return info is not None and "SecretStr" in str(info.annotation)
+
+
 def describe_error(model: type[BaseSettings], err: ValidationError) -> str:
     parts = []
     for e in err.errors():
         var = _variable_name(model, e["loc"])
         given = e.get("input")
         shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        if _is_secret(model, e["loc"]):
+            shown = ""  # a mistyped secret is still a secret: never echoed
         parts.append(f"{var}: {e['msg']}{shown}")
     return "; ".join(parts)
 

@@ -26,6 +26,8 @@ RESPONSE_INTAKE = "asn.surveys.response-intake.v1"
 ASN_PROFILE_CHANGED = "asn.enrollment.asn-profile-changed.v1"
 ENROLLMENT_CHANGED = "asn.enrollment.enrollment-changed.v1"
 TRAINING_COMPLETED = "asn.enrollment.training-completed.v1"
+PROGRAMME_CATALOGUE_CHANGED = "asn.enrollment.programme-catalogue-changed.v1"
+SESSION_CHANGED = "asn.enrollment.session-changed.v1"
 PROGRAMME_SCHEDULED = "asn.recommendations.programme-scheduled.v1"
 RECOMMENDATION_ISSUED = "asn.recommendations.recommendation-issued.v1"
 NUDGE_REQUESTED = "asn.recommendations.nudge-requested.v1"
@@ -45,6 +47,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ASN_PROFILE_CHANGED, 6, compact=True),
     TopicSpec(ENROLLMENT_CHANGED, 6),
     TopicSpec(TRAINING_COMPLETED, 6),
+    TopicSpec(PROGRAMME_CATALOGUE_CHANGED, 1, compact=True),
+    TopicSpec(SESSION_CHANGED, 3),
     TopicSpec(PROGRAMME_SCHEDULED, 3),
     TopicSpec(RECOMMENDATION_ISSUED, 6),
     TopicSpec(NUDGE_REQUESTED, 3),

@@ -4,7 +4,15 @@ bad survey answers for one unit -> a gap (surveys) -> a programme scheduled (rec
 -> sessions opened and the cohort invited (enrollment) -> accept, decline, attend, complete ->
 JP balances (enrollment) and recommendations (recommendations) updated; the decline gets a
 nudge; the same gap and the same programme decision delivered again change nothing. The steps
-are the demo's own functions (asn_platform.demo), and `asn-demo` itself must exit 0.
+are the demo's own functions (asn_devkit.demo), and `asn-demo` itself must exit 0. The contacts
+are imported (CSV) before the invitations, and the launcher's mail catcher must then hold each
+invitation with an iCalendar file that parses, the decliner's nudge and each certificate; a
+second demo run adds no message.
+
+The issue's "done when", on the same platform: a partner follows partners/asn-events/README.md
+(a login from `asn-partners add`, the kit's example consumer) and an agency without Kafka runs
+services/webhooks/examples/receiver.py registered through the admin API; both see the loop's
+events live, the receiver verifying each signature with `standardwebhooks`.
 
 One platform per module (starting it is most of the time). The surveys rate limit stays on: the
 demo gets its tokens from the development OpenID provider the launcher starts (client
@@ -17,7 +25,6 @@ import asyncio
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -28,15 +35,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import icalendar
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from asn_platform import demo, topics
-from asn_platform.devkit_oidc import token_for
-from asn_platform.testing import launcher_client_options, service_base_port
+from asn_devkit import demo, mailcatcher
+from asn_devkit.embedded.processes import free_port, stop_process, wait_for_port
+from asn_devkit.launched import PORTS_USED, launched_platform, wait_ready
+from asn_devkit.oidc import token_for
+from asn_devkit.testing import launcher_client_options, service_base_port
+from asn_platform import topics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tansu_smoke]
 
+ROOT = Path(__file__).resolve().parents[2]
 THRESHOLD = 76.61
 U7_COMPETENCIES = {"manajerial.pelayanan_publik", "manajerial.komunikasi", "manajerial.integritas"}
 
@@ -47,6 +59,7 @@ class Platform:
     bootstrap: str
     proc: subprocess.Popen[bytes]
     log_dir: Path
+    webhooks: str
 
     @property
     def client(self) -> dict[str, Any]:
@@ -65,28 +78,14 @@ class Platform:
         return "\n".join(out)
 
 
-def _wait_ready(urls: demo.Urls, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    pending = set(demo.SERVICES)
-    while pending and time.monotonic() < deadline:
-        assert proc.poll() is None, f"launcher exited with {proc.returncode}"
-        for service in list(pending):
-            try:
-                if httpx.get(f"{urls.of(service)}/ready", timeout=2).status_code == 200:
-                    pending.discard(service)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    assert not pending, f"{sorted(pending)} not ready within {timeout_s:.0f} s"
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
     tmp = tmp_path_factory.mktemp("full-loop")
     prefix = f"asn_test_loop_{db_factory.run_id}_"
-    db_factory.created += [f"{prefix}{name}" for name in demo.SERVICES]
-    base = service_base_port(count=5)
-    kafka_port = base + 5  # also outside the ephemeral range (see service_base_port)
+    db_factory.created += [f"{prefix}{name}" for name in (*demo.SERVICES, "webhooks")]
+    # services at base + 1..6 (the console at + 4), the mail catcher at + 25 and + 26
+    base = service_base_port(count=PORTS_USED)
+    kafka_port = base + 7  # also outside the ephemeral range (see service_base_port)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -97,27 +96,28 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Platform]:
         DATABASE_URL=pg_server_url,
         ASN_DATABASE_PREFIX=prefix,
         ASN_LOG_LEVEL="INFO",
+        # No quiet hours here: the nudge must arrive whatever the hour or day the suite runs
+        # (quiet hours have their own tests with a clock the test controls).
+        ASN_QUIET_START_HOUR="0",
+        ASN_QUIET_END_HOUR="0",
+        ASN_QUIET_WEEKDAYS="[]",
+        ASN_HOLIDAYS="[]",
     )
     data_dir = tmp / "data"
-    with open(tmp / "launcher.out", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "asn_platform.launcher", "run", "--data-dir", str(data_dir),
-             "--base-port", str(base), "--kafka-port", str(kafka_port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
+    with launched_platform(
+        data_dir, base, kafka_port=kafka_port, env=env, log=tmp / "launcher.out"
+    ) as proc:
+        running = Platform(
+            demo.Urls.on_base_port(base), f"127.0.0.1:{kafka_port}", proc, data_dir,
+            f"http://127.0.0.1:{base + 6}",
         )  # fmt: skip
-    running = Platform(demo.Urls.on_base_port(base), f"127.0.0.1:{kafka_port}", proc, data_dir)
-    try:
-        _wait_ready(running.urls, proc)
+        # seven services starting at once on two busy cores can take more than the default 90 s
+        wait_ready(
+            [*(running.urls.of(s) for s in demo.SERVICES), running.webhooks], proc, timeout_s=240
+        )
         token = token_for(running.urls.issuer, "metrics")
         _METRICS_HEADERS["Authorization"] = f"Bearer {token}"
         yield running
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @dataclass
@@ -129,10 +129,79 @@ class Scheduled:
     scheduled: demo.Scheduled
     invitations: demo.Invitations
     roster: dict[str, dict[str, Any]]
+    contacts: demo.ContactsImport
+
+
+@dataclass
+class Subscribers:
+    """The partner's example consumer and the agency's webhook receiver, as processes."""
+
+    kit_out: Path | None  # None on Tansu: no SASL, so no partner logins
+    receiver_out: Path
+    receiver_err: Path
+
+    def kit_lines(self) -> list[str]:
+        return self.kit_out.read_text().splitlines() if self.kit_out else []
+
+    def received(self) -> list[dict[str, Any]]:
+        lines = self.receiver_out.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
 
 
 @pytest.fixture(scope="module")
-def scheduled(platform: Platform) -> Iterator[Scheduled]:
+def subscribers(platform: Platform, tmp_path_factory) -> Iterator[Subscribers]:
+    """Started before the loop runs, each as its README says."""
+    tmp = tmp_path_factory.mktemp("subscribers")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASN_KAFKA_")}
+    env["ASN_DATA_DIR"] = str(platform.log_dir)  # asn-partners finds the launcher's admin login
+    sasl = bool(platform.client)
+    login = tmp / "bappeda.properties"
+    if sasl:
+        with login.open("w") as out:
+            subprocess.run(
+                [str(Path(sys.executable).with_name("asn-partners")), "add", "bappeda",
+                 "--topic", "survey-submitted", "--topic", "service-gap-detected"],
+                stdout=out, env=env, check=True, timeout=120,
+            )  # fmt: skip
+    found = Subscribers(
+        tmp / "kit.out" if sasl else None, tmp / "receiver.out", tmp / "receiver.err"
+    )
+    port, secret_file = free_port(), tmp / "wh-secret"
+    with ((tmp / "kit.out").open("w") as kit_out, (tmp / "kit.err").open("w") as kit_err,
+          found.receiver_out.open("w") as rx_out, found.receiver_err.open("w") as rx_err):  # fmt: skip
+        kit = None
+        if sasl:
+            kit = subprocess.Popen(
+                [sys.executable, "-m", "asn_events.example", "--login", str(login)],
+                stdout=kit_out, stderr=kit_err, cwd=tmp, env=env,
+            )  # fmt: skip
+        receiver = subprocess.Popen(
+            [sys.executable, str(ROOT / "services/webhooks/examples/receiver.py"),
+             "--port", str(port), "--secret-file", str(secret_file)],
+            stdout=rx_out, stderr=rx_err, env=env,
+        )  # fmt: skip
+        try:
+            wait_for_port("127.0.0.1", port, 30, receiver)
+            admin = {"Authorization": f"Bearer {token_for(platform.urls.issuer, 'admin')}"}
+            registered = httpx.post(
+                f"{platform.webhooks}/api/v1/webhooks/subscriptions",
+                headers=admin,
+                json={"agency": "Dinas Kesehatan", "url": f"http://127.0.0.1:{port}/hook",
+                      "event_types": [topics.SERVICE_GAP_DETECTED, topics.PROGRAMME_SCHEDULED,
+                                      topics.SESSION_CHANGED]},
+                timeout=30,
+            )  # fmt: skip
+            assert registered.status_code == 201, registered.text
+            secret_file.write_text(registered.json()["secret"])
+            yield found
+        finally:
+            if kit is not None:
+                stop_process(kit)
+            stop_process(receiver)
+
+
+@pytest.fixture(scope="module")
+def scheduled(platform: Platform, subscribers: Subscribers) -> Iterator[Scheduled]:
     with platform.api() as api:
         try:
             yield _survey_to_invitations(api)
@@ -143,6 +212,8 @@ def scheduled(platform: Platform) -> Iterator[Scheduled]:
 def _survey_to_invitations(api: demo.Api) -> Scheduled:
     ready = demo.check_platform(api)
     assert ready.known_to_recommendations == ready.roster_size > 0
+    contacts = demo.import_contacts(api, demo.roster_of(api, demo.FAILING_UNIT))
+    assert contacts.imported == contacts.people == ready.roster_size
 
     units = demo.prepare_units(api)
     assert [u.unit_id for u in units] == [p.unit_id for p in demo.PLANS]
@@ -192,7 +263,8 @@ def _survey_to_invitations(api: demo.Api) -> Scheduled:
     assert all(s["programme_code"] == programme["programme_code"] for s in invitations.sessions)
     assert invitations.nips == set(cohort), "every cohort member invited, nobody else"
     assert {e["status"] for e in invitations.enrollments} == {"invited"}
-    return Scheduled(units, gap, scheduled, invitations, roster)
+    assert set(contacts.addresses) >= invitations.nips
+    return Scheduled(units, gap, scheduled, invitations, roster, contacts)
 
 
 def test_completions_update_jp_and_recommendations_and_a_decline_gets_a_nudge(
@@ -256,6 +328,74 @@ def _completion_to_impact(api: demo.Api, s: Scheduled) -> None:
     assert impact["completions"] == len(completed)
     assert impact["status"] in ("no_data_before", "no_data_after"), impact
     assert impact["summary_id"].startswith("Belum ada data"), impact["summary_id"]
+
+
+# --- the mailbox ---------------------------------------------------------------------------------
+
+
+def _expected_mail(api: demo.Api, s: Scheduled) -> demo.Expected:
+    """From enrollment's own state: what the loop must have sent to whom."""
+    final = demo.session_enrollments(api, s.invitations.sessions)
+    address = s.contacts.addresses
+    completed = [address[e["nip"]] for e in final if e["status"] == "completed"]
+    [declined] = [e for e in final if e["status"] == "declined"]
+    return demo.Expected(
+        invitation=[address[e["nip"]] for e in final],
+        confirmation=completed,
+        completion=completed,
+        nudge=address[declined["nip"]],
+        nudge_nip=declined["nip"],
+    )
+
+
+def _by_kind(store: mailcatcher.Store, kind: str) -> dict[str, list[Any]]:
+    """The caught messages of one kind, by recipient address."""
+    out: dict[str, list[Any]] = {}
+    for path in store.files():
+        msg = store.read(int(path.stem))
+        if msg["X-ASN-Message-Kind"] == kind:
+            out.setdefault(msg["To"].addresses[0].addr_spec, []).append(msg)
+    return out
+
+
+def test_the_mailbox_holds_invitations_with_calendars_the_nudge_and_certificates(
+    platform: Platform, scheduled: Scheduled
+) -> None:
+    with platform.api() as api:
+        expected = _expected_mail(api, scheduled)
+        try:
+            box = demo.wait_for_mail(api, expected, scheduled.contacts.addresses.values())
+        except demo.DemoError as err:
+            pytest.fail(f"{err}\n{platform.logs()}")
+        assert box is not None and not box.held and not box.duplicates
+        store = mailcatcher.Store(platform.log_dir / "mail")
+
+        invitations = _by_kind(store, "invitation")
+        assert sorted(invitations) == sorted(expected.invitation)
+        uids = set()
+        for address, [msg] in invitations.items():  # one each
+            [ics] = [a for a in msg.iter_attachments() if a.get_content_type() == "text/calendar"]
+            calendar = icalendar.Calendar.from_ical(ics.get_content())
+            assert calendar["METHOD"] == "REQUEST"
+            [event] = calendar.walk("VEVENT")
+            assert str(event["ATTENDEE"]).lower() == f"mailto:{address}"
+            assert event["DTSTART"].dt.utcoffset().total_seconds() == 7 * 3600  # WIB
+            assert event["DTSTART"].params["TZID"] == "Asia/Jakarta"
+            uids.add(str(event["UID"]))
+        assert len(uids) == len(invitations), "one UID per session and person"
+
+        [nudges] = _by_kind(store, "nudge").values()
+        assert [m["To"].addresses[0].addr_spec for m in nudges] == [expected.nudge]
+
+        certificates = _by_kind(store, "completion")
+        assert sorted(certificates) == sorted(expected.completion)
+        for [msg] in certificates.values():
+            [pdf] = [a for a in msg.iter_attachments() if a.get_content_type() == "application/pdf"]
+            assert pdf.get_content().startswith(b"%PDF")
+            number = re.fullmatch(r"sertifikat-(TS-.+)\.pdf", pdf.get_filename())
+            assert number is not None, pdf.get_filename()
+            check = api.get("notifications", f"/api/v1/certificates/{number[1]}/verification")
+            assert check["valid"] is True
 
 
 # --- redelivery ---------------------------------------------------------------------------------
@@ -388,21 +528,38 @@ def test_the_same_gap_and_decision_delivered_again_schedule_nothing_more(
 
 def test_asn_demo_runs_against_the_platform(platform: Platform, scheduled: Scheduled) -> None:
     """The console script, as a newcomer runs it; here a second run on the same platform
-    (after the tests above drove the loop), so it also shows the demo is safe to repeat."""
+    (after the tests above drove the loop), so it also shows the demo is safe to repeat: no
+    answer counted twice, no message sent twice."""
+    store = mailcatcher.Store(platform.log_dir / "mail")
+    before = sorted(mailcatcher.listing(store), key=lambda m: m["number"])
+    assert before, "the loop above filled the mailbox"
     script = Path(sys.executable).with_name("asn-demo")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "asn_platform.demo"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "asn_devkit.demo"]
     urls = platform.urls
     result = subprocess.run(
         [*command, "--surveys-url", urls.surveys, "--enrollment-url", urls.enrollment,
          "--recommendations-url", urls.recommendations, "--issuer", urls.issuer,
-         "--timeout", "30"],
+         "--notifications-url", urls.notifications, "--mail-url", urls.mail, "--timeout", "30"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "120"},
     )  # fmt: skip
     assert result.returncode == 0, f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
     out = result.stdout
-    for expected in ("Langkah 10/10", "PLP-PRIMA", "Belum ada data", "Selesai"):
+    for expected in (
+        "Langkah 12/12",
+        "PLP-PRIMA",
+        "Belum ada data",
+        "Kotak surat lokal",
+        "Selesai",
+    ):
         assert expected in out, out[-4000:]
     assert "sudah tercatat pada run sebelumnya" in out  # answers not counted twice
+    assert "setiap Message-ID sekali" in out and urls.mail in out
+    # Nothing the second run might have planned is still waiting: what was sent is all there is.
+    with platform.api() as api:
+        for status in ("pending", "sending"):
+            assert api.get("notifications", "/api/v1/deliveries", status=status)["items"] == []
+    after = sorted(mailcatcher.listing(store), key=lambda m: m["number"])
+    assert after == before, "a second demo run sent messages again"
 
 
 def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows_the_demo(
@@ -410,12 +567,12 @@ def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows
 ) -> None:
     """Over real HTTP: every non-public route of every service refuses an anonymous caller;
     the audit trails name the demo's client and the kiosk as the actors of their changes."""
-    public = {"/health", "/ready", "/asyncapi.json"}
+    public = {"/health", "/ready", "/asyncapi.json", "/api/v1/certificates/{number}/verification"}
     for service in demo.SERVICES:
         url = platform.urls.of(service)
         spec = httpx.get(f"{url}/openapi.json", timeout=10).json()
         for path, item in spec["paths"].items():
-            if path in public or path.startswith("/s"):
+            if path in public or path.startswith(("/s", "/verify/")):
                 continue
             for method in item:
                 concrete = re.sub(r"{[^}]+}", "x", path)
@@ -440,3 +597,49 @@ def test_on_the_running_platform_protected_routes_answer_401_and_the_audit_shows
         timeout=10,
     ).json()["items"]
     assert intake and intake[0]["client_id"] == "asn-kiosk" and intake[0]["roles"] == ["kiosk"]
+
+
+def _eventually(check: Any, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.3)
+
+
+def test_a_partner_and_an_agency_without_kafka_see_the_loop_live(
+    platform: Platform, subscribers: Subscribers, scheduled: Scheduled
+) -> None:
+    """partners/asn-events/README.md and services/webhooks/README.md, followed: the example
+    consumer prints the demo's answers and the gap; the receiver prints the gap, the programme
+    and its sessions, each only after `standardwebhooks` verified its signature."""
+    period = scheduled.units[0].period_key
+    gap_line = f"gap     unit={demo.FAILING_UNIT} element=U7 status=opened period={period}"
+    answers = 3 * demo.MIN_RESPONSES
+
+    def kit_saw_all() -> bool:
+        lines = subscribers.kit_lines()
+        return gap_line in lines and sum(x.startswith("survey  unit=") for x in lines) >= answers
+
+    if subscribers.kit_out is not None:
+        _eventually(kit_saw_all, 30, f"the kit's example printed the gap and {answers} answers")
+    sp_id = scheduled.scheduled.scheduled_programme_id
+    sessions = {s["id"] for s in scheduled.invitations.sessions}
+
+    def receiver_saw_all() -> bool:
+        got = subscribers.received()
+        kinds = {(e["type"], e["subject"]) for e in got}
+        return (
+            any(e["type"] == topics.SERVICE_GAP_DETECTED
+                and e["data"]["unit_id"] == demo.FAILING_UNIT for e in got)
+            and any(e["type"] == topics.PROGRAMME_SCHEDULED
+                    and e["data"]["scheduled_programme_id"] == sp_id for e in got)
+            and {f"sessions/{i}" for i in sessions}
+            <= {subject for kind, subject in kinds if kind == topics.SESSION_CHANGED}
+        )  # fmt: skip
+
+    _eventually(receiver_saw_all, 60, f"the receiver's events: {subscribers.received()}")
+    assert "refused" not in subscribers.receiver_err.read_text()
+    ids = [e["id"] for e in subscribers.received()]
+    assert len(ids) == len(set(ids))  # printed once per webhook-id
+    assert all(e["specversion"] == "1.0" and e["source"].startswith("/tangsel/")
+               for e in subscribers.received())  # fmt: skip

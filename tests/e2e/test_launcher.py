@@ -4,6 +4,7 @@ Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,15 +16,15 @@ import httpx
 import psutil
 import pytest
 
-from asn_platform.testing import service_base_port
+from asn_devkit.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
 
-SERVICE_OFFSETS = (1, 2, 3)
+SERVICE_OFFSETS = (1, 2, 3, 5, 6)  # surveys, enrollment, recommendations, notifications, webhooks
 
 
 def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    base = service_base_port(count=4)  # + the console
+    base = service_base_port(count=6)  # the services, the console at + 4
     env = {
         k: v
         for k, v in os.environ.items()
@@ -34,7 +35,7 @@ def _start(tmp_path: Path, env_overrides: dict[str, str]) -> tuple[subprocess.Po
         [
             sys.executable,
             "-m",
-            "asn_platform.launcher",
+            "asn_devkit.launcher",
             "run",
             "--data-dir",
             str(tmp_path / "data"),
@@ -85,11 +86,13 @@ def _java(launcher: psutil.Process) -> list[psutil.Process]:
 
 
 def _service_pids(launcher: psutil.Process) -> set[int]:
-    """The three services (python children other than the development identity provider)."""
+    """The services (python children other than the development identity provider and the
+    mail catcher, which need no broker)."""
     return {
         p.pid
         for p in launcher.children()
-        if "python" in p.name() and "asn_platform.devkit_oidc" not in " ".join(p.cmdline())
+        if "python" in p.name()
+        and not any(m in " ".join(p.cmdline()) for m in ("asn_devkit.oidc", "mailcatcher"))
     }
 
 
@@ -185,3 +188,23 @@ def test_ctrl_c_leaves_no_process_behind(tmp_path):
         not psutil.pid_exists(postmaster)
         or psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE
     )
+
+
+def test_service_logs_written_by_the_launcher_are_json_lines_without_colour(tmp_path):
+    proc, base = _start(tmp_path, {})
+    try:
+        _wait_ready(base, tmp_path, timeout_s=120)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+    for service in ("surveys", "enrollment", "recommendations", "console"):
+        text = (tmp_path / "data" / f"{service}.log").read_text()
+        assert "\x1b[" not in text, service
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        assert records, service
+        assert {r["service"] for r in records} == {service}
+        assert any(r["logger"].startswith("uvicorn") for r in records), service  # libraries too
+    for service in ("surveys", "enrollment", "recommendations"):  # the console has no broker
+        text = (tmp_path / "data" / f"{service}.log").read_text()
+        loggers = {json.loads(line)["logger"] for line in text.splitlines() if line.strip()}
+        assert "asn_platform.broker" in loggers, (service, loggers)  # FastStream's broker log

@@ -1,10 +1,10 @@
-"""The three services served by real uvicorn servers on 127.0.0.1 for the OpenAPI fuzzer.
+"""The services served by real uvicorn servers on 127.0.0.1 for the OpenAPI fuzzer.
 
 Each service runs in its own thread with its own event loop (schemathesis calls it through
 ``requests``, synchronously, from the test thread), with its real lifespan: database and
 migrations on the test PostgreSQL, its consumers on a broker of this module alone, so that what
 the fuzzer makes the services publish never reaches the integration tests' consumer groups.
-All three run together so that enrollment's request/reply to recommendations is answered.
+All run together so that enrollment's request/reply to recommendations is answered.
 """
 
 from __future__ import annotations
@@ -21,23 +21,31 @@ from typing import Any
 import pytest
 import uvicorn
 
+from asn_devkit.testing import DatabaseFactory, service_base_port, test_broker, test_identity
 from asn_enrollment.main import DEFINITION as ENROLLMENT
+from asn_notifications.bootstrap import DEFINITION as NOTIFICATIONS
 from asn_platform.kafka import ensure_topics
 from asn_platform.service import ServiceDefinition, create_app
-from asn_platform.testing import DatabaseFactory, service_base_port, test_broker, test_identity
 from asn_recommendations.main import DEFINITION as RECOMMENDATIONS
 from asn_surveys.main import DEFINITION as SURVEYS
+from asn_webhooks.bootstrap import DEFINITION as WEBHOOKS
+from asn_webhooks.sealing import new_key
 
 DEFINITIONS: dict[str, ServiceDefinition[Any]] = {
     "surveys": SURVEYS,
     "enrollment": ENROLLMENT,
     "recommendations": RECOMMENDATIONS,
+    "notifications": NOTIFICATIONS,
+    "webhooks": WEBHOOKS,
 }
 # Settings the fuzzer needs: intake is not rate-limited (429s would hide the intake path).
 OVERRIDES: dict[str, dict[str, Any]] = {
     "surveys": {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000},
     "enrollment": {"db_pool_max": 10},
     "recommendations": {},
+    "notifications": {"reminder_interval_s": 0, "smtp_port": 9},  # nothing listens: no mail
+    # Registration calls the endpoint: the fuzzer's URLs get a refusal, 422 on url, not a 5xx.
+    "webhooks": {"webhooks_secret_keys": new_key(), "webhooks_verify_timeout_s": 1.0},
 }
 START_TIMEOUT_S = 90.0
 

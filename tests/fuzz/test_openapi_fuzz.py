@@ -25,7 +25,13 @@ import pytest
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.integration]
 
-SEEDS = {"surveys": 20261201, "enrollment": 20261202, "recommendations": 20261203}
+SEEDS = {
+    "surveys": 20261201,
+    "enrollment": 20261202,
+    "recommendations": 20261203,
+    "notifications": 20261213,
+    "webhooks": 20261215,
+}
 BUDGET_S = int(os.environ.get("ASN_FUZZ_BUDGET_S", "25"))
 EXAMPLES = int(os.environ.get("ASN_FUZZ_EXAMPLES", "50"))
 CHECKS = "not_a_server_error,response_schema_conformance"

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import jwt
 from fastapi import Request
 
 from asn_console.settings import Settings
@@ -78,6 +79,15 @@ class Signer:
         value, _, mac = signed.rpartition(".")
         good = hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:32]
         return value if hmac.compare_digest(mac, good) else None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    access_token: str
+    principal: Principal
+    expires_at: float
+    id_token: str | None
+    name: str
 
 
 class Oidc:
@@ -134,6 +144,25 @@ class Oidc:
         if r.status_code != 200:
             raise PermissionError(f"token endpoint answered {r.status_code}")
         return dict(r.json())
+
+    async def sign_in(self, code: str, pending: PendingLogin) -> SignedIn:
+        """Exchange the code and verify what comes back; PermissionError, InvalidToken or
+        KeyError when it is not a valid sign-in, ProviderUnavailable when the keys are out of
+        reach."""
+        tokens = await self.exchange(code, pending)
+        access = str(tokens["access_token"])
+        principal = await self.verifier.verify(access)
+        id_token = tokens.get("id_token")
+        name = ""
+        if id_token:
+            # Came straight from the token endpoint over our own connection; the nonce ties it
+            # to this login.
+            claims = jwt.decode(id_token, options={"verify_signature": False})
+            if claims.get("nonce") != pending.nonce:
+                raise PermissionError("nonce mismatch")
+            name = str(claims.get("name") or "")
+        exp = float(jwt.decode(access, options={"verify_signature": False})["exp"])
+        return SignedIn(access, principal, exp, id_token, name)
 
     async def end_session_url(self, post_logout: str, id_token: str | None) -> str | None:
         conf = await self.config()

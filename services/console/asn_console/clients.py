@@ -1,9 +1,12 @@
 """HTTP calls to the platform's services, always with the signed-in user's own token: the
-services decide what the user may see; the console only hides what they would refuse."""
+services decide what the user may see; the console only hides what they would refuse.
+
+The console owns no data: these clients stand where the other services keep their SQL."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,6 +35,8 @@ class Services:
             "surveys": settings.surveys_url.rstrip("/"),
             "enrollment": settings.enrollment_url.rstrip("/"),
             "recommendations": settings.recommendations_url.rstrip("/"),
+            "notifications": settings.notifications_url.rstrip("/"),
+            "webhooks": settings.webhooks_url.rstrip("/"),
         }
 
     def for_token(self, token: str, lang: str) -> UserApi:
@@ -83,5 +88,29 @@ class UserApi:
         except ServiceError:
             return default
 
+    async def attempt(self, service: str, method: str, path: str, body: dict[str, Any]) -> Attempt:
+        """A command whose refusal the page shows (a 4xx message) instead of failing; an
+        expired token (401) still raises, which signs the user out."""
+        r = await self.raw(service, method, path, json=body)
+        if r.status_code in (200, 201):
+            return Attempt(r.json() if r.content else {}, None)
+        err = ServiceError(service, r.status_code, json_of(r))
+        if r.status_code == 401:
+            raise err
+        return Attempt(None, err)
+
     async def gather(self, *calls: Any) -> list[Any]:
         return list(await asyncio.gather(*calls))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    body: Any
+    error: ServiceError | None
+
+
+def json_of(r: httpx.Response) -> Any:
+    try:
+        return r.json() if r.content else {}
+    except ValueError:
+        return r.text

@@ -23,6 +23,10 @@ class Settings(AuthSettings):
     recommendations_url: str = Field(
         default="http://127.0.0.1:8003", description="recommendations service"
     )
+    notifications_url: str = Field(
+        default="http://127.0.0.1:8005", description="notifications service (certificates)"
+    )
+    webhooks_url: str = Field(default="http://127.0.0.1:8006", description="webhooks service")
     console_public_url: str | None = Field(
         default=None,
         description="The console's public base URL (its OIDC redirect URI is <this>/auth/"

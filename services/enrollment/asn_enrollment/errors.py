@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from asn_platform.http_errors import ApiError
+from asn_enrollment.domain.session_changes import SessionChangeRefused
+from asn_platform.errors import ApiError
 
 
 class NotFound(ApiError):
@@ -50,3 +51,28 @@ def session_not_found() -> NotFound:
 
 def enrollment_not_found() -> NotFound:
     return NotFound("Pendaftaran", "enrollment")
+
+
+def asn_inactive() -> Conflict:
+    return Conflict(
+        "asn_inactive",
+        "ASN ini tidak aktif lagi di daftar pegawai",
+        "this civil servant is no longer active on the roster",
+    )
+
+
+def session_cancelled() -> Conflict:
+    return Conflict("session_cancelled", "sesi ini sudah dibatalkan", "this session is cancelled")
+
+
+def programme_inactive(code: str) -> Conflict:
+    return Conflict(
+        "programme_inactive",
+        f"program {code} tidak aktif; aktifkan dulu",
+        f"programme {code} is inactive; activate it first",
+    )
+
+
+def refused(err: SessionChangeRefused) -> Conflict:
+    """A session change its state does not allow (domain.session_changes), as a 409."""
+    return Conflict(err.code, err.message_id, err.message_en)

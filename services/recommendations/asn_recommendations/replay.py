@@ -41,7 +41,7 @@ from asn_platform.db import with_database
 from asn_platform.envelope import ContractError, Envelope, decode
 from asn_platform.kafka import client_options
 from asn_platform.settings import load_settings
-from asn_recommendations.consumers import FEEDS, Feed
+from asn_recommendations.kafka.feeds import FEEDS, Feed
 from asn_recommendations.settings import Settings
 from asn_recommendations.store.conn import Conn
 from asn_recommendations.store.readmodels import Fact, clear_read_models

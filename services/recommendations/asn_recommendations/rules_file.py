@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from asn_platform.settings import fail
-from asn_recommendations.domain.catalogue import DEFAULT_CATALOGUE
-from asn_recommendations.domain.rules import RulesError, RuleSet, load_default_rules, load_rules
+from asn_recommendations.domain.catalogue import Catalogue
+from asn_recommendations.domain.rules import RulesError, RuleSet, load_rules
 from asn_recommendations.settings import Settings
+
+
+def default_rules_text() -> str:
+    """The rules file shipped with the service (rules/default_rules.yaml)."""
+    return (
+        resources.files("asn_recommendations")
+        .joinpath("rules/default_rules.yaml")
+        .read_text(encoding="utf-8")
+    )
+
+
+def load_default_rules(catalogue: Catalogue | None = None) -> RuleSet:
+    return load_rules(default_rules_text(), source="default_rules.yaml", catalogue=catalogue)
 
 
 class RulesFileError(RuntimeError):
@@ -13,11 +28,15 @@ class RulesFileError(RuntimeError):
 
 
 def load_configured_rules(settings: Settings) -> RuleSet:
-    """The rules from ``settings.rules_path`` (the packaged defaults when unset)."""
+    """The rules from ``settings.rules_path`` (the packaged defaults when unset).
+
+    Checked for structure only: the catalogue is a read model filled from enrollment's events
+    after the start, so a programme code it does not hold (yet) is accepted here and simply not
+    offered until its entry arrives (see handlers.catalogue)."""
     path = settings.rules_path
     if path is None:
         try:
-            return load_default_rules(DEFAULT_CATALOGUE)
+            return load_default_rules()
         except RulesError as err:  # a packaging bug, but say so just as clearly
             raise RulesFileError(describe(err)) from None
     try:
@@ -32,7 +51,7 @@ def load_configured_rules(settings: Settings) -> RuleSet:
             f"berkas aturan {path} bukan teks UTF-8 / the rules file is not UTF-8"
         ) from None
     try:
-        return load_rules(text, source=str(path), catalogue=DEFAULT_CATALOGUE)
+        return load_rules(text, source=str(path))
     except RulesError as err:
         raise RulesFileError(describe(err)) from None
 

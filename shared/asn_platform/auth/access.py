@@ -24,7 +24,6 @@ everyone (401/403) and is logged at start-up. Scoped roles:
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,17 +33,13 @@ from fastapi.routing import APIRoute
 
 from asn_platform.auth.principal import Principal, Role
 from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable, TokenVerifier
-from asn_platform.http_errors import ApiError
+from asn_platform.errors import ApiError
+from asn_platform.request_context import READ_METHODS, current_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lookup = Callable[[Request], Awaitable[str | None]]
 ACCESS_ATTR = "__asn_access__"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCOPED = frozenset({Role.UNIT_OPERATOR.value, Role.ASN.value})
-
-current_request: contextvars.ContextVar[Request | None] = contextvars.ContextVar(
-    "asn_current_request", default=None
-)
 
 
 @dataclass(frozen=True)
@@ -257,37 +252,49 @@ def _param(request: Request, name: str) -> str | None:
 
 async def _scope_passes(request: Request, principal: Principal, access: Access) -> bool:
     """True if one of the principal's scoped roles allowed here covers this request."""
-    if principal.has(Role.UNIT_OPERATOR) and Role.UNIT_OPERATOR in access.roles:
-        unit = None
-        if access.unit_param:
-            unit = _param(request, access.unit_param)
-            if unit is None and access.unit_lookup is None:
-                raise forbidden(
-                    f"Operator unit harus menyebut unitnya ({access.unit_param}=...)",
-                    f"A unit operator must name their unit ({access.unit_param}=...)",
-                )
-        if unit is None and access.unit_lookup is not None:
-            unit = await access.unit_lookup(request)
-            if unit is None:
-                return True  # nothing there: the route answers 404 itself
-        if unit is not None and unit in principal.units:
-            return True
+    if (
+        principal.has(Role.UNIT_OPERATOR)
+        and Role.UNIT_OPERATOR in access.roles
+        and await _unit_passes(request, principal, access)
+    ):
+        return True
     if principal.has(Role.ASN) and Role.ASN in access.roles and principal.nip:
-        nip = None
-        if access.nip_param:
-            nip = _param(request, access.nip_param)
-            if nip is None and access.nip_lookup is None:
-                raise forbidden(
-                    f"ASN hanya boleh melihat datanya sendiri ({access.nip_param}=NIP Anda)",
-                    f"A civil servant may see only their own data ({access.nip_param}=your NIP)",
-                )
-        if nip is None and access.nip_lookup is not None:
-            nip = await access.nip_lookup(request)
-            if nip is None:
-                return True
-        if nip is not None and "".join(nip.split()) == principal.nip:
-            return True
+        return await _nip_passes(request, principal, access)
     return False
+
+
+async def _unit_passes(request: Request, principal: Principal, access: Access) -> bool:
+    """A unit operator: the unit the request names (or the route looks up) is one of theirs."""
+    unit = None
+    if access.unit_param:
+        unit = _param(request, access.unit_param)
+        if unit is None and access.unit_lookup is None:
+            raise forbidden(
+                f"Operator unit harus menyebut unitnya ({access.unit_param}=...)",
+                f"A unit operator must name their unit ({access.unit_param}=...)",
+            )
+    if unit is None and access.unit_lookup is not None:
+        unit = await access.unit_lookup(request)
+        if unit is None:
+            return True  # nothing there: the route answers 404 itself
+    return unit is not None and unit in principal.units
+
+
+async def _nip_passes(request: Request, principal: Principal, access: Access) -> bool:
+    """A civil servant: the NIP the request names (or the route looks up) is their own."""
+    nip = None
+    if access.nip_param:
+        nip = _param(request, access.nip_param)
+        if nip is None and access.nip_lookup is None:
+            raise forbidden(
+                f"ASN hanya boleh melihat datanya sendiri ({access.nip_param}=NIP Anda)",
+                f"A civil servant may see only their own data ({access.nip_param}=your NIP)",
+            )
+    if nip is None and access.nip_lookup is not None:
+        nip = await access.nip_lookup(request)
+        if nip is None:
+            return True
+    return nip is not None and "".join(nip.split()) == principal.nip
 
 
 def make_guard(verifier: TokenVerifier) -> Callable[[Request], Awaitable[None]]:
@@ -320,8 +327,3 @@ def make_guard(verifier: TokenVerifier) -> Callable[[Request], Awaitable[None]]:
         raise forbidden()
 
     return guard
-
-
-def principal_of(request: Request) -> Principal | None:
-    found = getattr(request.state, "principal", None)
-    return found if isinstance(found, Principal) else None

@@ -15,10 +15,20 @@ Each concrete event declares two class variables and two methods::
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from asn_platform.inputs import clean_text
 from asn_platform.periods import Period
 from asn_platform.vocabulary import ElementCode, parse_competency_key
 
@@ -32,6 +42,19 @@ class Event(BaseModel):
     topic: ClassVar[str]
     personal_data: ClassVar[bool] = False  # names a person (NIP): partner ACLs may deny it
 
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        """Every string of an event, at any depth, is text PostgreSQL can store and a reader can
+        show: a NUL (valid JSON as "\u0000"), another control character but newline, carriage
+        return and tab, or an unpaired surrogate makes the whole event a contract error naming
+        the field, so a consumer dead-letters it at once instead of failing in its handler."""
+        problems: list[InitErrorDetails] = []
+        _check_strings(data, (), problems)
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return data
+
     def partition_key(self) -> str:
         """The Kafka key: events with the same key stay in order on one partition."""
         raise NotImplementedError
@@ -39,6 +62,21 @@ class Event(BaseModel):
     def subject(self) -> str:
         """CloudEvents ``subject``: what the event is about, within its source."""
         return self.partition_key()
+
+
+def _check_strings(value: Any, loc: tuple[str | int, ...], out: list[InitErrorDetails]) -> None:
+    if isinstance(value, str):
+        try:
+            clean_text(value, multiline=True)  # the HTTP inputs' rule (asn_platform.inputs)
+        except PydanticCustomError as err:
+            out.append({"type": err, "loc": loc, "input": value})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, (*loc, "<key>"), out)
+            _check_strings(item, (*loc, str(key)), out)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_strings(item, (*loc, i), out)
 
 
 def _check_period(key: str) -> str:

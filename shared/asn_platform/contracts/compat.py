@@ -51,35 +51,7 @@ def _diff(
     old = _resolve(old, old_defs)
     new = _resolve(new, new_defs)
     if isinstance(old, dict) and isinstance(new, dict):
-        old_props: dict[str, Any] = old.get("properties", {})
-        new_props: dict[str, Any] = new.get("properties", {})
-        keys = {k for k in set(old) | set(new) if k not in _FREE and not k.startswith(_FREE_PREFIX)}
-        keys.discard("$defs")
-        for key in sorted(keys):
-            if key == "properties":
-                for name, schema in old_props.items():
-                    if name not in new_props:
-                        problems.append(f"{path}.{name}: field removed")
-                    else:
-                        _diff(
-                            schema, new_props[name], f"{path}.{name}", problems, old_defs, new_defs
-                        )
-                for name in new_props:
-                    if name not in old_props and name in new.get("required", []):
-                        problems.append(f"{path}.{name}: new field is required (must be optional)")
-            elif key == "required":
-                old_req = set(old.get("required", []))
-                new_req = set(new.get("required", [])) & set(old_props)
-                for name in sorted(old_req - new_req):
-                    problems.append(f"{path}.{name}: no longer required")
-                for name in sorted(new_req - old_req):
-                    problems.append(f"{path}.{name}: became required")
-            elif key not in old:
-                problems.append(f"{path}: '{key}' added ({new[key]!r})")
-            elif key not in new:
-                problems.append(f"{path}: '{key}' removed (was {old[key]!r})")
-            else:
-                _diff(old[key], new[key], f"{path}/{key}", problems, old_defs, new_defs)
+        _diff_objects(old, new, path, problems, old_defs, new_defs)
     elif isinstance(old, list) and isinstance(new, list):
         if len(old) != len(new):
             problems.append(f"{path}: changed from {old!r} to {new!r}")
@@ -88,3 +60,49 @@ def _diff(
             _diff(a, b, f"{path}[{i}]", problems, old_defs, new_defs)
     elif old != new:
         problems.append(f"{path}: changed from {old!r} to {new!r}")
+
+
+def _diff_objects(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    path: str,
+    problems: list[str],
+    old_defs: dict[str, Any],
+    new_defs: dict[str, Any],
+) -> None:
+    keys = {k for k in set(old) | set(new) if k not in _FREE and not k.startswith(_FREE_PREFIX)}
+    keys.discard("$defs")
+    for key in sorted(keys):
+        if key == "properties":
+            _diff_properties(old, new, path, problems, old_defs, new_defs)
+        elif key == "required":
+            old_req = set(old.get("required", []))
+            new_req = set(new.get("required", [])) & set(old.get("properties", {}))
+            problems += [f"{path}.{name}: no longer required" for name in sorted(old_req - new_req)]
+            problems += [f"{path}.{name}: became required" for name in sorted(new_req - old_req)]
+        elif key not in old:
+            problems.append(f"{path}: '{key}' added ({new[key]!r})")
+        elif key not in new:
+            problems.append(f"{path}: '{key}' removed (was {old[key]!r})")
+        else:
+            _diff(old[key], new[key], f"{path}/{key}", problems, old_defs, new_defs)
+
+
+def _diff_properties(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    path: str,
+    problems: list[str],
+    old_defs: dict[str, Any],
+    new_defs: dict[str, Any],
+) -> None:
+    old_props: dict[str, Any] = old.get("properties", {})
+    new_props: dict[str, Any] = new.get("properties", {})
+    for name, schema in old_props.items():
+        if name not in new_props:
+            problems.append(f"{path}.{name}: field removed")
+        else:
+            _diff(schema, new_props[name], f"{path}.{name}", problems, old_defs, new_defs)
+    for name in new_props:
+        if name not in old_props and name in new.get("required", []):
+            problems.append(f"{path}.{name}: new field is required (must be optional)")

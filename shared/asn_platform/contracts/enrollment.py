@@ -8,6 +8,13 @@ partner agencies by ACL. All are keyed by NIP, so one person's events stay in or
   roster, so a new reader rebuilds the roster by reading it from the start.
 - ``EnrollmentChanged`` (asn.enrollment.enrollment-changed.v1): an enrollment moved to a status.
 - ``TrainingCompleted`` (asn.enrollment.training-completed.v1): JP credited for a programme.
+- ``ProgrammeCatalogueChanged`` (asn.enrollment.programme-catalogue-changed.v1): the whole current
+  catalogue entry on every change (state, not a delta; compacted topic, keyed by programme code).
+  Other services keep a read model of the catalogue from it; no personal data.
+- ``SessionChanged`` (asn.enrollment.session-changed.v1): a session was opened, rescheduled or
+  cancelled; the whole current session with a ``sequence`` that rises on every change (the
+  iCalendar SEQUENCE of the invitations). Keyed by session id; no personal data (speakers are
+  named in their public role).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from asn_platform import topics
 from asn_platform.contracts.base import (
@@ -195,3 +202,146 @@ class TrainingCompleted(Event):
 
     def subject(self) -> str:
         return f"asn/{self.nip}/enrollments/{self.enrollment_id}"
+
+
+class CatalogueChange(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DEACTIVATED = "deactivated"
+
+
+class ProgrammeCatalogueChanged(Event):
+    """The current catalogue entry of one programme (created, updated or deactivated)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "PLP-PRIMA",
+                    "title": "Pelatihan Pelayanan Prima",
+                    "kind": "teknis",
+                    "competencies": ["manajerial.pelayanan_publik", "manajerial.komunikasi"],
+                    "target_fields": [],
+                    "jp": 24,
+                    "benefit_id": "Melayani warga dengan lebih ramah sehingga keluhan berkurang.",
+                    "benefit_en": "Serve citizens more kindly, so complaints fall.",
+                    "default_capacity": 30,
+                    "days": 3,
+                    "active": True,
+                    "change": "created",
+                    "changed_at": "2026-07-01T08:00:00+07:00",
+                }
+            ]
+        }
+    )
+    event_type: ClassVar[str] = topics.PROGRAMME_CATALOGUE_CHANGED
+    topic: ClassVar[str] = topics.PROGRAMME_CATALOGUE_CHANGED
+
+    code: ProgrammeCode
+    title: ShortText = Field(description="Title, Indonesian.")
+    kind: ProgrammeKind = Field(description="Programme kind (PKP, teknis, seminar, ...).")
+    competencies: list[CompetencyKey] = Field(
+        min_length=1, max_length=20, description="Competencies the programme develops."
+    )
+    target_fields: list[Bidang] = Field(
+        default_factory=list, description="Fields it is meant for; empty means every field."
+    )
+    jp: int = Field(ge=1, le=1000, description="JP credited on completion.")
+    benefit_id: Explanation = Field(description="Benefit to the participant, Indonesian.")
+    benefit_en: Explanation = Field(description="Benefit to the participant, English.")
+    default_capacity: int = Field(ge=1, le=100_000, description="Seats per session by default.")
+    days: int = Field(ge=1, le=366, description="Usual length of a session in days.")
+    active: bool = Field(description="False once deactivated: no new sessions are scheduled.")
+    change: CatalogueChange = Field(description="What happened to the entry.")
+    changed_at: Moment
+
+    def partition_key(self) -> str:
+        return self.code
+
+    def subject(self) -> str:
+        return f"programmes/{self.code}"
+
+
+class SessionChange(StrEnum):
+    OPENED = "opened"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+
+
+class SessionSpeaker(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: ShortText = Field(description="Speaker's name and title (public role).")
+    topic: Explanation = Field(description="What the speaker talks about in this session.")
+
+
+class SessionChanged(Event):
+    """A session was opened, rescheduled or cancelled: its whole current state."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "session_id": "ses-2026-10-05-a",
+                    "programme_code": "PLP-PRIMA",
+                    "change": "rescheduled",
+                    "sequence": 1,
+                    "starts_at": "2026-10-06T08:00:00+07:00",
+                    "ends_at": "2026-10-08T16:00:00+07:00",
+                    "place": "Aula BKPSDM, Jl. Maruga Raya No. 1, Serua, Ciputat",
+                    "online_url": None,
+                    "capacity": 30,
+                    "speakers": [],
+                    "scheduled_programme_id": "sp-0b9e7c1e",
+                    "reason": "Aula dipakai untuk rapat paripurna.",
+                    "changed_at": "2026-09-28T10:00:00+07:00",
+                }
+            ]
+        }
+    )
+    event_type: ClassVar[str] = topics.SESSION_CHANGED
+    topic: ClassVar[str] = topics.SESSION_CHANGED
+
+    session_id: EntityId
+    programme_code: ProgrammeCode
+    change: SessionChange = Field(
+        description=(
+            "What happened to the session. 'rescheduled' is any later change of what the "
+            "invitees hold: times, place, link or speakers (a change of seats alone is not "
+            "published)."
+        )
+    )
+    sequence: int = Field(
+        ge=0, le=1_000_000, description="0 when opened, one more on every later change."
+    )
+    starts_at: Moment
+    ends_at: Moment
+    place: str | None = Field(
+        default=None, min_length=1, max_length=300, description="Venue, when held in person."
+    )
+    online_url: str | None = Field(
+        default=None, min_length=1, max_length=500, description="Link, when held online."
+    )
+    capacity: int = Field(ge=1, le=100_000, description="Seats.")
+    speakers: list[SessionSpeaker] = Field(
+        default_factory=list, max_length=50, description="Invited speakers (narasumber)."
+    )
+    scheduled_programme_id: EntityId | None = Field(
+        default=None, description="The scheduled programme it was opened for, if any."
+    )
+    reason: Explanation | None = Field(
+        default=None, description="Why it was rescheduled or cancelled, when given."
+    )
+    changed_at: Moment
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> SessionChanged:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+    def partition_key(self) -> str:
+        return self.session_id
+
+    def subject(self) -> str:
+        return f"sessions/{self.session_id}"

@@ -7,6 +7,8 @@
 Files (under ``shared/asn_platform/schemas``):
 
 - ``events/<event type>.schema.json``: JSON Schema (2020-12) of each event's payload.
+- ``rpc/<exchange>.<question|answer>.schema.json``: JSON Schema of each request/reply model
+  (``asn_platform.contracts.rpc``).
 - ``asyncapi.json``: AsyncAPI 3.0 document of every topic: address, partitions, key, CloudEvents
   headers, payload, examples; ``send`` for the platform's events, ``receive`` for the intake.
 - ``published/<event type>.schema.json``: the schemas as last released to other agencies.
@@ -27,8 +29,11 @@ from pydantic.json_schema import models_json_schema
 from asn_platform import topics
 from asn_platform.contracts.compat import breaking_changes
 from asn_platform.contracts.registry import EVENTS, EventSpec
+from asn_platform.contracts.rpc import RPC_SCHEMAS
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+# The partners' subscriber kit ships a copy of the event schemas (in a source checkout).
+KIT_SCHEMA_DIR = Path(__file__).resolve().parents[3] / "partners/asn-events/asn_events/schemas"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_VERSION = "1.0.0"
 KAFKA_BINDING = "0.5.0"
@@ -50,6 +55,17 @@ def event_schema(spec: EventSpec) -> dict[str, Any]:
         "x-personal-data": spec.personal_data,
         **schema,
     }
+
+
+def rpc_schema(name: str) -> dict[str, Any]:
+    """JSON Schema of one request/reply model (a BaseModel or a TypeAdapter of a union)."""
+    model = RPC_SCHEMAS[name]
+    schema = (
+        model.json_schema(mode="validation")
+        if hasattr(model, "json_schema")
+        else model.model_json_schema(mode="validation")
+    )
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": f"urn:asn-platform:rpc:{name}", **schema}
 
 
 def cloudevents_headers() -> dict[str, Any]:
@@ -189,6 +205,7 @@ def render() -> dict[str, str]:
         f"events/{spec.event_type}.schema.json": _dump(event_schema(spec))
         for spec in EVENTS.values()
     }
+    files.update({f"rpc/{name}.schema.json": _dump(rpc_schema(name)) for name in RPC_SCHEMAS})
     files["asyncapi.json"] = _dump(asyncapi_document())
     return files
 
@@ -197,12 +214,12 @@ def stale_files(root: Path = SCHEMA_DIR) -> list[str]:
     """Generated files whose committed copy differs or is missing (and unexpected extras)."""
     expected = render()
     stale = [rel for rel, text in expected.items() if _read(root / rel) != text]
-    events_dir = root / "events"
-    if events_dir.is_dir():
-        for path in events_dir.glob("*.json"):
-            rel = f"events/{path.name}"
-            if rel not in expected:
-                stale.append(rel)
+    for folder in ("events", "rpc"):
+        if (root / folder).is_dir():
+            for path in (root / folder).glob("*.json"):
+                rel = f"{folder}/{path.name}"
+                if rel not in expected:
+                    stale.append(rel)
     return sorted(stale)
 
 
@@ -240,9 +257,27 @@ def write(root: Path = SCHEMA_DIR) -> list[str]:
             path.write_text(text, "utf-8")
             changed.append(rel)
     for rel in stale_files(root):
-        if rel.startswith("events/") and (root / rel).exists() and rel not in render():
+        if rel.startswith(("events/", "rpc/")) and (root / rel).exists() and rel not in render():
             (root / rel).unlink()
             changed.append(f"{rel} (removed)")
+    if root == SCHEMA_DIR and KIT_SCHEMA_DIR.is_dir():
+        changed += _mirror_to_kit()
+    return changed
+
+
+def _mirror_to_kit() -> list[str]:
+    changed = []
+    wanted = {
+        f"{spec.event_type}.schema.json": _dump(event_schema(spec)) for spec in EVENTS.values()
+    }
+    for name, text in wanted.items():
+        if _read(KIT_SCHEMA_DIR / name) != text:
+            (KIT_SCHEMA_DIR / name).write_text(text, "utf-8")
+            changed.append(f"partners kit: {name}")
+    for path in KIT_SCHEMA_DIR.glob("*.schema.json"):
+        if path.name not in wanted:
+            path.unlink()
+            changed.append(f"partners kit: {path.name} (removed)")
     return changed
 
 

@@ -14,6 +14,8 @@ from asn_platform.contracts.base import Event
 from asn_platform.contracts.enrollment import (
     AsnProfileChanged,
     EnrollmentChanged,
+    ProgrammeCatalogueChanged,
+    SessionChanged,
     TrainingCompleted,
 )
 from asn_platform.contracts.recommendations import (
@@ -65,6 +67,8 @@ EVENTS: dict[str, EventSpec] = {
         _spec(AsnProfileChanged, "nip", "enrollment", compact=True),
         _spec(EnrollmentChanged, "nip", "enrollment"),
         _spec(TrainingCompleted, "nip", "enrollment"),
+        _spec(ProgrammeCatalogueChanged, "code", "enrollment", compact=True),
+        _spec(SessionChanged, "session_id", "enrollment"),
         _spec(ProgrammeScheduled, "unit_id", "recommendations"),
         _spec(RecommendationIssued, "nip", "recommendations"),
         _spec(NudgeRequested, "nip", "recommendations"),

@@ -7,6 +7,8 @@ the demo's data): every login goes through the identity provider's login page.
   person's JP rises;
 - a civil servant on a 390x844 screen accepts one invitation and declines another with a
   reason; the decline reaches recommendations (a nudge appears);
+- a civil servant finds their certificate on their page and downloads the PDF through the
+  console; another holder's certificate number gets a 404;
 - axe-core finds no serious or critical violation on the main pages.
 
 Screenshots of every page go to var/artefacts/console/ (gitignored).
@@ -17,9 +19,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,18 +29,17 @@ import httpx
 import pytest
 from rich.console import Console
 
-from asn_platform import demo
-from asn_platform.devkit_oidc import DEV_PASSWORD, token_for
-from asn_platform.testing import service_base_port
+from asn_devkit import demo
+from asn_devkit.browser import PHONE, chromium, console_errors, require_chromium
+from asn_devkit.browser import shoot as browser_shot
+from asn_devkit.launched import PORTS_USED, launched_platform, wait_ready
+from asn_devkit.oidc import DEV_PASSWORD, token_for
+from asn_devkit.testing import service_base_port
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-PHONE = (390, 844)
 DESKTOP = (1280, 900)
 ROOT = Path(__file__).resolve().parents[3]
-ARTEFACTS = ROOT / "var" / "artefacts" / "console"
 AXE = Path(__file__).with_name("axe.min.js")
 AYU = "197701202002042001"  # ayu.hidayati, Disdukcapil, not in the demo's cohort
 IKA = "197506281998022015"  # Ika Yuliani, DPMPTSP
@@ -64,29 +62,13 @@ class Running:
         return "\n".join(out)
 
 
-def _wait(urls: list[str], proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    pending = set(urls)
-    while pending and time.monotonic() < deadline:
-        assert proc.poll() is None, f"launcher exited with {proc.returncode}"
-        for url in list(pending):
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    pending.discard(url)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
-    assert not pending, f"{sorted(pending)} not ready within {timeout_s:.0f} s"
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Running]:
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip(f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian chromium, chromium-driver)")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("console")
     prefix = f"asn_test_console_{db_factory.run_id}_"
-    db_factory.created += [f"{prefix}{name}" for name in demo.SERVICES]
-    base = service_base_port(count=5)
+    db_factory.created += [f"{prefix}{name}" for name in (*demo.SERVICES, "webhooks")]
+    base = service_base_port(count=PORTS_USED)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -95,55 +77,20 @@ def platform(tmp_path_factory, pg_server_url, db_factory) -> Iterator[Running]:
     }
     env.update(DATABASE_URL=pg_server_url, ASN_DATABASE_PREFIX=prefix)
     data_dir = tmp / "data"
-    with open(tmp / "launcher.out", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "asn_platform.launcher", "run", "--data-dir", str(data_dir),
-             "--base-port", str(base), "--kafka-port", str(base + 5)],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
     urls = demo.Urls.on_base_port(base)
     running = Running(base, urls, f"http://127.0.0.1:{base + 4}", data_dir)
-    try:
-        _wait([urls.surveys, urls.enrollment, urls.recommendations, running.console], proc)
+    with launched_platform(
+        data_dir, base, kafka_port=base + 7, env=env, log=tmp / "launcher.out"
+    ) as proc:
+        wait_ready([urls.surveys, urls.enrollment, urls.recommendations, running.console], proc)
         with demo.Api(urls, wait_timeout_s=45.0, poll_interval_s=0.2) as api:
             demo.run_demo(api, Console(file=io.StringIO(), width=100))
         yield running
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
-def _driver(size: tuple[int, int]) -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--window-size={size[0]},{size[1]}",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(*size)
-    return driver
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    driver = _driver(DESKTOP)
+    driver = chromium(DESKTOP)
     try:
         yield driver
     finally:
@@ -152,7 +99,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def phone() -> Iterator[Any]:
-    driver = _driver(PHONE)
+    driver = chromium(PHONE)
     try:
         yield driver
     finally:
@@ -186,17 +133,7 @@ def login(driver: Any, console: str, username: str, start: str = "/") -> None:
 
 
 def shoot(driver: Any, name: str) -> Path:
-    """A full-page screenshot under var/artefacts/console/."""
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    width = driver.get_window_size()["width"]
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    original = driver.get_window_size()["height"]
-    driver.set_window_size(width, min(max(height, original), 8000))
-    time.sleep(0.4)
-    path = ARTEFACTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(width, original)
-    return path
+    return browser_shot(driver, "console", name)
 
 
 def charts_drawn(driver: Any) -> dict[str, int]:
@@ -253,12 +190,7 @@ def row_state(driver: Any, nip: str) -> str | None:
         return None
 
 
-def no_console_errors(driver: Any) -> list[str]:
-    return [
-        e["message"]
-        for e in driver.get_log("browser")
-        if e["level"] == "SEVERE" and "favicon" not in e["message"]
-    ]
+no_console_errors = console_errors
 
 
 # --- the tests --------------------------------------------------------------------------------
@@ -286,7 +218,8 @@ def test_admin_dashboard_and_unit_charts(platform: Running, browser: Any) -> Non
     shoot(browser, "admin-unit-disdukcapil")
 
     for path, name in (("/sessions", "sessions"), ("/people?unit_id=disdukcapil", "people"),
-                       ("/recommendations", "recommendations")):  # fmt: skip
+                       ("/recommendations", "recommendations"),
+                       ("/webhooks", "webhooks")):  # fmt: skip
         browser.get(f"{platform.console}{path}")
         problems[name] = axe(browser)
         shoot(browser, f"admin-{name}")
@@ -295,6 +228,23 @@ def test_admin_dashboard_and_unit_charts(platform: Running, browser: Any) -> Non
     assert "80.56" in browser.find_element(By.TAG_NAME, "main").text
     shoot(browser, "admin-dashboard-en")
     assert not any(problems.values()), json.dumps(problems, indent=1)
+
+
+def test_unit_report_downloads_as_pdf(platform: Running, browser: Any) -> None:
+    """The unit page's PDF link, with the browser's session: the surveys' report, in
+    Indonesian number format."""
+    from pypdf import PdfReader
+    from selenium.webdriver.common.by import By
+
+    login(browser, platform.console, "admin.bkpsdm", "/units/disdukcapil")
+    link = browser.find_element(By.LINK_TEXT, "PDF").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
+    got = httpx.get(link, cookies=cookies, timeout=30)
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    assert "attachment" in got.headers["content-disposition"]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(got.content)).pages)
+    assert "Disdukcapil" in text or "Kependudukan" in text, text[:400]
+    assert "80,56" in text and "80.56" not in text, text[:800]
 
 
 def test_unit_operator_sees_only_own_unit(platform: Running, browser: Any) -> None:
@@ -358,6 +308,102 @@ def test_organiser_opens_a_session_invites_and_marks_completion(
     assert jp_after == jp_before + 32  # ADMINDUK is 32 JP
     browser.get(f"{platform.console}/sessions")
     problems += axe(browser)
+    assert not problems, problems
+
+
+def test_organiser_reschedules_then_cancels_a_session(platform: Running, browser: Any) -> None:
+    """From the session page, with the CSRF token of the forms; enrollment tells the cohort
+    (session-changed with sequence + 1, the invitations cancelled with their events)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    admin = platform.admin()
+    with httpx.Client(base_url=platform.urls.enrollment, headers=admin, timeout=15) as api:
+        created = api.post(
+            "/api/v1/programmes/ADMINDUK/sessions",
+            json={"starts_at": "2027-04-05T08:00:00+07:00", "ends_at": "2027-04-08T16:00:00+07:00",
+                  "place": "Aula BKPSDM"},
+        )  # fmt: skip
+        assert created.status_code in (200, 201), created.text
+        sid = created.json()["id"]
+        invited = api.post(f"/api/v1/sessions/{sid}/enrollments", json={"nip": IKA})
+        assert invited.status_code in (200, 201), invited.text
+
+    login(browser, platform.console, "penyelenggara.bkpsdm", f"/sessions/{sid}")
+    browser.find_element(By.CSS_SELECTOR, "#reschedule-session summary").click()
+    for field, value in (("r_starts_at", "2027-04-12T08:00"), ("r_ends_at", "2027-04-15T16:00")):
+        browser.execute_script(
+            "arguments[0].value = arguments[1]", browser.find_element(By.ID, field), value
+        )
+    browser.find_element(By.ID, "r_reason").send_keys("Aula dipakai untuk pelantikan.")
+    problems = axe(browser)
+    shoot(browser, "organiser-reschedule-session")
+    browser.find_element(By.CSS_SELECTOR, "#reschedule-session button[type=submit]").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: "12 April 2027, 08.00 WIB" in d.find_element(By.CLASS_NAME, "sub").text
+    )
+    assert "dijadwalkan ulang" in browser.find_element(By.CLASS_NAME, "note").text
+
+    browser.find_element(By.CSS_SELECTOR, "#cancel-session summary").click()
+    browser.find_element(By.ID, "c_reason").send_keys("Narasumber berhalangan.")
+    browser.find_element(By.CSS_SELECTOR, "#cancel-session input[name=confirm]").click()
+    browser.find_element(By.CSS_SELECTOR, "#cancel-session button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "session-cancelled"))
+    assert "Narasumber berhalangan." in browser.find_element(By.ID, "session-cancelled").text
+    assert row_state(browser, IKA) == "Dibatalkan"
+    assert not browser.find_elements(By.ID, "reschedule-session")
+    problems += axe(browser)
+    shoot(browser, "organiser-session-cancelled")
+    with httpx.Client(base_url=platform.urls.enrollment, headers=admin, timeout=15) as api:
+        after = api.get(f"/api/v1/sessions/{sid}").json()
+    assert after["sequence"] == 2 and after["cancel_reason"] == "Narasumber berhalangan."
+    assert not problems, problems
+
+
+def test_civil_servant_downloads_only_their_own_certificate(platform: Running, phone: Any) -> None:
+    """Ika's completion (the organiser's test above) issued a certificate: her page lists it and
+    the console passes the PDF through with her token; another holder's number is not hers."""
+    from selenium.webdriver.common.by import By
+
+    admin = platform.admin()
+    with httpx.Client(base_url=platform.urls.notifications, headers=admin, timeout=15) as api:
+        deadline = time.monotonic() + 45
+        mine: list[Any] = []
+        while time.monotonic() < deadline and not mine:
+            mine = api.get(f"/api/v1/asn/{IKA}/certificates").json()["items"]
+            time.sleep(0.5)
+        assert mine, f"no certificate for Ika's completion\n{platform.logs()}"
+        sent = api.get("/api/v1/deliveries", params={"status": "sent", "limit": 1000}).json()
+        holder = next(
+            r["recipient_nip"]
+            for r in sent["items"]
+            if r["kind"] == "completion" and r["recipient_nip"] != IKA
+        )
+        others = api.get(f"/api/v1/asn/{holder}/certificates").json()["items"]
+        assert others, "the demo's completions have certificates too"
+
+    login(phone, platform.console, "ika.yuliani")
+    assert phone.current_url.endswith("/me")
+    panel = phone.find_element(By.CSS_SELECTOR, "section[aria-labelledby=cert-h]")
+    assert "Sertifikat saya" in panel.text and mine[0]["number"] in panel.text
+    link = panel.find_element(By.CSS_SELECTOR, f'li[data-number="{mine[0]["number"]}"] a')
+    href = link.get_attribute("href")
+    assert href == f"{platform.console}/me/certificates/{mine[0]['number']}.pdf"
+    shoot(phone, "asn-phone-me-certificates")
+    problems = axe(phone)
+
+    cookies = {c["name"]: c["value"] for c in phone.get_cookies()}
+    with httpx.Client(cookies=cookies, timeout=15) as browser_session:
+        pdf = browser_session.get(href)
+        assert pdf.status_code == 200, pdf.text[:300]
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+        assert mine[0]["number"] in pdf.headers["content-disposition"]
+        not_hers = browser_session.get(
+            f"{platform.console}/me/certificates/{others[0]['number']}.pdf"
+        )
+        assert not_hers.status_code == 404, not_hers.status_code
+        assert browser_session.get(f"{platform.console}/me/certificates/x.pdf").status_code == 404
     assert not problems, problems
 
 

@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from asn_platform.devkit_oidc import DEV_PASSWORD, DevIdentity, s256, token_main
+from asn_devkit.oidc import DEV_PASSWORD, DevIdentity, s256, token_main
 
 pytestmark = pytest.mark.integration
 

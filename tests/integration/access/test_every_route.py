@@ -15,16 +15,24 @@ from typing import Any
 import httpx
 import pytest
 
+from asn_devkit.oidc import DevIdentity
 from asn_enrollment.main import DEFINITION as ENROLLMENT
+from asn_notifications.bootstrap import DEFINITION as NOTIFICATIONS
 from asn_platform.auth.access import access_of, api_routes, undeclared_routes
-from asn_platform.devkit_oidc import DevIdentity
 from asn_platform.service import ServiceDefinition, create_app
 from asn_recommendations.main import DEFINITION as RECOMMENDATIONS
 from asn_surveys.main import DEFINITION as SURVEYS
+from asn_webhooks.bootstrap import DEFINITION as WEBHOOKS
 
 pytestmark = pytest.mark.integration
 
-DEFINITIONS = {"surveys": SURVEYS, "enrollment": ENROLLMENT, "recommendations": RECOMMENDATIONS}
+DEFINITIONS = {
+    "surveys": SURVEYS,
+    "enrollment": ENROLLMENT,
+    "recommendations": RECOMMENDATIONS,
+    "webhooks": WEBHOOKS,
+    "notifications": NOTIFICATIONS,
+}
 # Public without a token (the list): the survey form, its QR code and thank-you page,
 # liveness/readiness and the API documents. /docs and /openapi.json are not API routes.
 PUBLIC: dict[str, set[tuple[str, str]]] = {
@@ -37,8 +45,21 @@ PUBLIC: dict[str, set[tuple[str, str]]] = {
     },
     "enrollment": set(),
     "recommendations": set(),
+    "webhooks": set(),
+    # A certificate's QR code opens its check: valid or not, and only the holder's name.
+    "notifications": {
+        ("GET", "/verify/{number}"),
+        ("GET", "/api/v1/certificates/{number}/verification"),
+    },
 }
 OPS_PUBLIC = {("GET", "/"), ("GET", "/health"), ("GET", "/ready"), ("GET", "/asyncapi.json")}
+# The service's own documentation pages and their assets (asn_platform.docs_site).
+DOCS_PUBLIC = {
+    ("GET", "/docs"),
+    ("GET", "/docs/asyncapi"),
+    ("GET", "/docs/events"),
+    ("GET", "/_docs/{name}"),
+}
 SAMPLE = {
     "nip": "197701202002042001",
     "unit_id": "disdukcapil",
@@ -96,7 +117,7 @@ def test_every_route_declares_its_access_and_the_public_list_is_exactly_the_expe
         if (a := access_of(route)) is not None and a.public
         for method in route.methods
     }
-    assert public == PUBLIC[service] | OPS_PUBLIC
+    assert public == PUBLIC[service] | OPS_PUBLIC | DOCS_PUBLIC
 
 
 @pytest.mark.parametrize("service", sorted(DEFINITIONS))

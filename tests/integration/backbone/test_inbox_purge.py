@@ -10,10 +10,9 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from asn_devkit.testing import running_service
 from asn_platform.inbox_purge import InboxPurger
-from asn_platform.service import INBOX_PURGER
 from asn_platform.settings import PlatformSettings
-from asn_platform.testing import running_service
 from asn_surveys.main import DEFINITION
 from tests.integration.backbone.conftest import Db
 
@@ -82,7 +81,8 @@ async def test_every_service_schedules_the_purge(kafka_topics, pg_server_url, db
                 " processed_at) VALUES ('old', gen_random_uuid(), 't', 0, 1,"
                 " now() - interval '31 days'), ('new', gen_random_uuid(), 't', 0, 2, now())"
             )
-            purger = ctx.extras[INBOX_PURGER]
+            purger = ctx.purger
+            assert purger is not None
             for _ in range(100):
                 if purger.runs:
                     break

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from asn_devkit.embedded.postgres import EmbeddedPostgres
+from asn_devkit.embedded.processes import free_port
+from asn_devkit.testing import start_kafka
 from asn_platform.db import create_pool, migrate
-from asn_platform.embedded.postgres import EmbeddedPostgres
-from asn_platform.embedded.processes import free_port
 from asn_platform.kafka import ensure_topics
 from asn_platform.settings import PlatformSettings
-from asn_platform.testing import start_kafka
 from asn_platform.topics import TopicSpec, dead_letter_topic
 
 from .conftest import EFFECTS_SQL, Db, encode_for, group_name, produce, survey, wait_for

@@ -9,12 +9,12 @@ from uuid import UUID
 
 import pytest
 
+from asn_devkit.embedded.processes import free_port
+from asn_devkit.embedded.tansu import TansuBroker
+from asn_devkit.testing import session_broker_kind, start_kafka
 from asn_platform import outbox, topics
-from asn_platform.embedded.processes import free_port
-from asn_platform.embedded.tansu import TansuBroker
 from asn_platform.kafka import ensure_topics
 from asn_platform.settings import PlatformSettings
-from asn_platform.testing import session_broker_kind, start_kafka
 from asn_platform.topics import TopicSpec
 
 from .conftest import Db, read_all, survey, wait_for

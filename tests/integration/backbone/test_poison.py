@@ -215,3 +215,66 @@ async def test_a_permanent_error_is_dead_lettered_without_retries(
     (letter,) = await dlq.read_dead_letters(settings.kafka_bootstrap_servers, topic)
     assert letter.attempts == 1
     assert letter.error_class == "asn_platform.inbox.PermanentError"
+
+
+async def store_service_name(conn: asyncpg.Connection, env: Envelope[SurveySubmitted]) -> None:
+    """Stores a text field of the event, as every consumer's read model does."""
+    await conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_services (name text)")
+    await conn.execute("INSERT INTO seen_services VALUES ($1)", env.data.service)
+    await conn.execute(
+        "INSERT INTO effects (event_id, unit_id, response_id) VALUES ($1, $2, $3)",
+        env.id,
+        env.data.unit_id,
+        env.data.response_id,
+    )
+
+
+async def test_a_nul_or_control_character_in_an_event_text_is_refused_by_its_contract(
+    db: Db, settings: PlatformSettings, new_topic: Callable
+):
+    """Valid JSON can carry "\\u0000", which no PostgreSQL text holds: it is a contract error
+    (dead-lettered at once, naming the field), not a failure of the handler retried until it
+    gives up. A lone surrogate escape is not valid JSON at all (the other contract error)."""
+    topic = await new_topic("nul", partitions=1)
+    good = encode_for(topic, survey(1))
+    body = json.loads(good.value)
+    bad = []
+    for text in ("Layanan\x00A", "Layanan\x1b[31m"):
+        changed = json.dumps({**body, "service": text}).encode()
+        bad.append(KafkaRecord(topic, good.key, changed, good.headers))
+    surrogate = good.value.replace(b'"Pemeriksaan Umum"', b'"Pemeriksaan \\ud800"')
+    bad.append(KafkaRecord(topic, good.key, surrogate, good.headers))
+    nested = json.loads(good.value)
+    nested["respondent"]["sex"] = "P\x00"  # an enum: refused by its own rule already
+    await produce(
+        settings.kafka_bootstrap_servers,
+        [*bad, KafkaRecord(topic, good.key, json.dumps(nested).encode(), good.headers), good],
+    )
+
+    broker = make_broker(settings, client_id="nul")
+    consumer = subscribe_idempotent(
+        broker,
+        topic=topic,
+        group_id=group_name("nul"),
+        pool=db.pool,
+        handler=store_service_name,
+        settings=settings,
+        expected=SurveySubmitted,
+        retry=RETRY,
+    )
+    await broker.start()
+    try:
+        await wait_for(lambda: consumer.stats.applied == 1, 30, "the good message")
+        await wait_for(lambda: consumer.stats.dead_lettered == 4, 30, "four dead letters")
+    finally:
+        await broker.stop()
+    letters = await dlq.read_dead_letters(settings.kafka_bootstrap_servers, topic)
+    assert [d.original_offset for d in letters] == [0, 1, 2, 3]
+    assert all(d.error_class == "asn_platform.envelope.ContractError" for d in letters)
+    assert all(d.attempts == 0 for d in letters)  # refused before any handler ran
+    nul, esc, lone, enum = (d.error_message for d in letters)
+    assert "service" in nul and "NUL" in nul, nul
+    assert "service" in esc and "U+001B" in esc, esc
+    assert "not valid JSON" in lone, lone
+    assert "respondent.sex" in enum, enum
+    assert await db.val("SELECT count(*) FROM effects") == 1

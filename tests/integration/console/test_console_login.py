@@ -11,7 +11,7 @@ import pytest
 
 from asn_console.main import create_app
 from asn_console.settings import Settings
-from asn_platform.devkit_oidc import DEV_PASSWORD, DevIdentity
+from asn_devkit.oidc import DEV_PASSWORD, DevIdentity
 
 pytestmark = pytest.mark.integration
 BASE = "http://127.0.0.1:5999"  # the provider accepts local redirect URIs for asn-console
@@ -63,7 +63,7 @@ async def test_login_sets_a_safe_session_cookie_and_csrf_guards_logout(
         ).status_code == 403
         page = await client.get("/", follow_redirects=False)
         assert page.status_code == 303  # still signed in after the refused posts
-        store = app.state.store  # type: ignore[attr-defined]
+        store = app.state.console.sessions  # type: ignore[attr-defined]
         csrf = next(iter(store.sessions.values())).csrf
         out = await client.post("/auth/logout", data={"csrf": csrf})
         assert out.status_code == 303

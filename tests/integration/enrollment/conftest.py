@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from asn_devkit.testing import DatabaseFactory, running_service
 from asn_enrollment.domain.nip import make_nip
 from asn_enrollment.main import DEFINITION
 from asn_platform.service import ServiceContext
-from asn_platform.testing import DatabaseFactory, running_service
 from asn_platform.vocabulary import Sex
 
 RPC_TIMEOUT_S = 1.0

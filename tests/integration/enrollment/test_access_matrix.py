@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
+from asn_devkit.oidc import DevIdentity
 from asn_platform.service import ServiceContext
 from tests.integration.enrollment.conftest import add_people, invite, open_session
 

@@ -3,7 +3,7 @@
 import asyncpg
 import pytest
 
-from asn_enrollment.startup import seed
+from asn_enrollment.seed import seed
 from tests.integration.enrollment.conftest import add_people, invite, open_session
 
 pytestmark = pytest.mark.integration
@@ -74,6 +74,12 @@ async def test_programme_management_and_validation(client):
     )
     assert closed.status_code == 409 and closed.json()["error"] == "programme_inactive"
     assert (await client.get("/api/v1/programmes/TIDAK-ADA")).status_code == 404
+
+    # A null for a yes/no field is a 422 naming it, and changes nothing (the fuzzer found a 500).
+    null = await client.patch("/api/v1/programmes/UJI-SIAK", json={"active": None, "jp": 20})
+    assert null.status_code == 422
+    assert [f["field"] for f in null.json()["fields"]] == ["active"]
+    assert (await client.get("/api/v1/programmes/UJI-SIAK")).json()["jp"] == 14
 
 
 async def test_session_validation_points_at_fields(client):

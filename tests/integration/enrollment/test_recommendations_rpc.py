@@ -5,6 +5,7 @@ import time
 import pytest
 
 from asn_platform import topics
+from asn_platform.contracts.rpc import PersonRecommendations
 from asn_platform.kafka import make_broker
 from asn_platform.rpc import register_responder
 from asn_platform.settings import PlatformSettings
@@ -26,6 +27,9 @@ async def test_no_answer_in_time_is_a_clear_503(client):
     assert RPC_TIMEOUT_S <= elapsed < RPC_TIMEOUT_S + 2
 
 
+PERSON_EXAMPLE = PersonRecommendations.model_json_schema()["examples"][0]
+
+
 async def test_an_answer_from_a_responder_is_returned(client, kafka_topics):
     nip, unseen = await add_people(client, 2)
     asked: list[dict] = []
@@ -39,7 +43,7 @@ async def test_an_answer_from_a_responder_is_returned(client, kafka_topics):
                 "message": "NIP tidak dikenal.",
                 "message_en": "NIP not known.",
             }
-        return {"nip": payload["nip"], "items": [{"rank": 1, "programme_code": "PLP-PRIMA"}]}
+        return {**PERSON_EXAMPLE, "nip": payload["nip"]}  # a full answer of the contract
 
     settings = PlatformSettings(kafka_bootstrap_servers=kafka_topics)
     broker = make_broker(settings, client_id="stub-recommendations")

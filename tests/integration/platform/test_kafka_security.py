@@ -20,10 +20,10 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
+from asn_devkit.testing import TestBroker, start_kafka
 from asn_platform import access, topics
 from asn_platform.partners_cli import parser as partners_parser
 from asn_platform.partners_cli import run as partners_run
-from asn_platform.testing import TestBroker, start_kafka
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka_only]
 
@@ -138,6 +138,20 @@ async def test_a_service_uses_only_its_own_consumer_groups(
             topics.ENROLLMENT_CHANGED,
             "surveys-x",
         )
+
+
+async def test_notifications_reads_what_it_needs_and_writes_nothing(
+    kafka: Any, service_passwords: dict[str, str]
+):
+    creds = sasl("svc-notifications", service_passwords["notifications"])
+    enrollment = sasl("svc-enrollment", service_passwords["enrollment"])
+    await produce(kafka.bootstrap, enrollment, topics.SESSION_CHANGED)
+    group = f"notifications.sessions-{secrets.token_hex(3)}"
+    assert await consume(kafka.bootstrap, creds, topics.SESSION_CHANGED, group)
+    with pytest.raises(TopicAuthorizationFailedError):
+        await produce(kafka.bootstrap, creds, topics.ENROLLMENT_CHANGED)
+    with pytest.raises(TopicAuthorizationFailedError):  # no survey answers for it
+        await consume(kafka.bootstrap, creds, topics.SURVEY_SUBMITTED, "notifications.x")
 
 
 async def test_a_partner_reads_granted_topics_only(

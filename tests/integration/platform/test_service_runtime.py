@@ -1,7 +1,7 @@
 import asyncpg
 import pytest
 
-from asn_platform.testing import running_service
+from asn_devkit.testing import running_service
 from asn_surveys.main import DEFINITION
 
 pytestmark = pytest.mark.integration

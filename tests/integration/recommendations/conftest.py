@@ -13,11 +13,11 @@ import asyncpg
 import httpx
 import pytest
 
+from asn_devkit.testing import DatabaseFactory, running_service, service_pool
 from asn_platform.envelope import KafkaRecord
 from asn_platform.service import ServiceContext
-from asn_platform.testing import DatabaseFactory, running_service
 from asn_recommendations.main import DEFINITION
-from tests.integration.recommendations.helpers import Publisher, Tap, eventually
+from tests.integration.recommendations.helpers import Publisher, Tap, eventually, seed_catalogue
 
 
 @dataclass
@@ -70,12 +70,11 @@ async def recs(
             # (On Tansu each group join waited session_timeout/2, so this once lowered the
             # session timeout to 2 s; Kafka joins at once and refuses a timeout below 6 s.)
         ) as (ctx, client):
-            pool = await asyncpg.create_pool(ctx.database_dsn, min_size=1, max_size=4)
-            assert pool is not None
-            try:
-                yield Recs(ctx, client, pool, tap, publisher, prefix)
-            finally:
-                await pool.close()
+            async with service_pool(ctx, max_size=4) as pool:
+                found = Recs(ctx, client, pool, tap, publisher, prefix)
+                # What enrollment does when it seeds: the catalogue read model is filled from it.
+                await found.publish("recommendations.catalogue", *seed_catalogue())
+                yield found
     finally:
         await publisher.stop()
         await tap.stop()

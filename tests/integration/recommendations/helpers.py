@@ -25,8 +25,10 @@ from asn_platform.contracts import (
     SurveySubmitted,
     TrainingCompleted,
 )
+from asn_platform.contracts.enrollment import CatalogueChange, ProgrammeCatalogueChanged
 from asn_platform.envelope import Envelope, KafkaRecord, decode, encode
 from asn_platform.periods import Period
+from asn_platform.tangsel import CATALOGUE, SeedProgramme
 from asn_platform.timezone import now_jakarta
 from asn_platform.topics import NUDGE_REQUESTED, PROGRAMME_SCHEDULED, RECOMMENDATION_ISSUED
 from asn_platform.vocabulary import ELEMENTS, ElementCode, EnrollmentStatus, Mutu
@@ -43,6 +45,32 @@ def new_nip() -> str:
     """A well-formed NIP, unique within the test session."""
     n = next(_people)
     return f"1985{n // 28 % 12 + 1:02d}{n % 28 + 1:02d}2010{n // 336 % 12 + 1:02d}1{n % 1000:03d}"
+
+
+def catalogue_entry(
+    seed: SeedProgramme, *, active: bool = True, changed_at: datetime | None = None
+) -> ProgrammeCatalogueChanged:
+    """A catalogue entry as enrollment announces it."""
+    return ProgrammeCatalogueChanged(
+        code=seed.code,
+        title=seed.title,
+        kind=seed.kind,
+        competencies=list(seed.competencies),
+        target_fields=list(seed.target_fields),
+        jp=seed.jp,
+        benefit_id=seed.benefit_id,
+        benefit_en=seed.benefit_en,
+        default_capacity=seed.capacity,
+        days=seed.days,
+        active=active,
+        change=CatalogueChange.CREATED if active else CatalogueChange.DEACTIVATED,
+        changed_at=changed_at or now_jakarta(),
+    )
+
+
+def seed_catalogue() -> list[ProgrammeCatalogueChanged]:
+    """The seed catalogue as enrollment publishes it when it seeds (asn_platform.tangsel)."""
+    return [catalogue_entry(seed) for seed in CATALOGUE]
 
 
 def previous_quarter() -> Period:

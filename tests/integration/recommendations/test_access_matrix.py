@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
+from asn_devkit.oidc import DevIdentity
 from tests.integration.recommendations.conftest import Recs
 
 pytestmark = pytest.mark.integration

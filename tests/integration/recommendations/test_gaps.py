@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
 from asn_platform.periods import periods_of_day
 from asn_platform.timezone import now_jakarta
 from asn_platform.topics import PROGRAMME_SCHEDULED, RECOMMENDATION_ISSUED
+from asn_recommendations.bootstrap import build_deps
+from asn_recommendations.handlers.follow_ups import sweep_follow_ups
 from tests.integration.recommendations.conftest import Recs
 from tests.integration.recommendations.helpers import (
     gap,
@@ -167,7 +170,7 @@ async def test_a_persisting_gap_gets_a_follow_up_after_the_cool_down(recs: Recs)
     await recs.publish(
         "recommendations.surveys", *(survey(unit, answers, moment) for _ in range(12))
     )
-    sweep = recs.ctx.extras["follow_ups"].sweep
+    sweep = partial(sweep_follow_ups, recs.ctx.units, build_deps(recs.ctx.settings))
     assert (await sweep()).get("scheduled", 0) >= 1  # others' gaps may be swept too
     found = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit, count=2)
     follow = found[1].data
@@ -191,7 +194,8 @@ async def test_a_gap_seen_before_the_roster_is_scheduled_once_the_roster_is_ther
     ]
     assert flag["reason"] == "no_eligible_staff"
     _, people = await staff_for(recs, unit, n=2)
-    assert (await recs.ctx.extras["follow_ups"].sweep()).get("scheduled", 0) >= 1
+    sweep = partial(sweep_follow_ups, recs.ctx.units, build_deps(recs.ctx.settings))
+    assert (await sweep()).get("scheduled", 0) >= 1
     [scheduled] = await recs.tap.wait_for(PROGRAMME_SCHEDULED, lambda e: e.unit_id == unit)
     assert set(people) <= {n for s in scheduled.data.sessions for n in s.cohort}
     flagged = (await recs.client.get("/api/v1/gaps/flagged", params={"unit_id": unit})).json()

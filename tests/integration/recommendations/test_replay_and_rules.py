@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 from rich.console import Console
 
+from asn_devkit.testing import DatabaseFactory, running_service
 from asn_platform.db import ensure_database, migrate, with_database
-from asn_platform.testing import DatabaseFactory, running_service
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import EnrollmentStatus
 from asn_recommendations.main import DEFINITION
@@ -138,7 +138,7 @@ version: "uji-1"
 rules:
   - element: U7
     competencies: [manajerial.komunikasi]
-    programmes: [TIDAK-ADA]
+    programmes: [PLP-PRIMA, PLP-PRIMA]
     rationale: Alasan.
     rationale_en: Reason.
 """
@@ -161,7 +161,7 @@ async def test_a_bad_rules_file_stops_the_start_with_line_and_reason(
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert f"{bad} baris 5: kode program 'TIDAK-ADA' tidak ada di katalog" in lines[0]
+    assert f"{bad} baris 5: kode program 'PLP-PRIMA' disebut dua kali" in lines[0]
 
     missing = {**env, "ASN_RULES_PATH": str(tmp_path / "nope.yaml")}
     done = await asyncio.to_thread(

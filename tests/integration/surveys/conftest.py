@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
+from asn_devkit.testing import DatabaseFactory, running_service, service_pool
 from asn_platform.service import ServiceContext
-from asn_platform.testing import DatabaseFactory, running_service
 from asn_surveys.main import DEFINITION
 from tests.integration.surveys.helpers import Tap
 
@@ -45,11 +45,7 @@ async def surveys(
             rate_limit_per_minute=60,
             rate_limit_burst=RATE_BURST,
         ) as (ctx, client):
-            pool = await asyncpg.create_pool(ctx.database_dsn, min_size=1, max_size=4)
-            assert pool is not None
-            try:
+            async with service_pool(ctx, max_size=4) as pool:
                 yield Surveys(ctx, client, pool, tap)
-            finally:
-                await pool.close()
     finally:
         await tap.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
+from asn_devkit.oidc import DevIdentity
 from tests.integration.surveys.conftest import Surveys
 from tests.integration.surveys.helpers import new_ip, payload
 

@@ -153,6 +153,39 @@ async def test_report_html_and_csv(surveys: Surveys) -> None:
     assert none.status_code == 404 and none.json()["error"] == "no_responses"
 
 
+async def test_report_pdf_reads_back_with_the_unit_and_a_decimal_comma(surveys: Surveys) -> None:
+    from pypdf import PdfReader
+
+    c = surveys.client
+    unit = await create_unit(c, served_per_month=1, name="Puskesmas Uji PDF")
+    for values in ([4, 4, 4, 4, 4, 4, 4, 4, 4], [3, 3, 1, 4, 3, 3, 3, 2, 3]):
+        assert (await submit(c, payload(unit, values))).status_code == 201
+    ikm = (await c.get(f"/api/v1/ikm/units/{unit}?period=2026-Q3")).json()
+    shown = f"{ikm['ikm_converted']:.2f}".replace(".", ",")  # 2 decimals, as the report shows
+    response = await c.get(f"/api/v1/reports/units/{unit}?period=2026-Q3&format=pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="laporan-skm-{unit}-2026-Q3.pdf"'
+    )
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in (
+        "LAPORAN HASIL SURVEI KEPUASAN MASYARAKAT",
+        "Puskesmas Uji PDF",
+        "Triwulan III 2026",
+        "Unsur Terlemah",
+        "Profil Responden",
+        "Perempuan",
+    ):
+        assert expected in text, expected  # fmt: skip
+    assert shown in text and "," in shown, (shown, text[:800])
+    assert f"{ikm['ikm_converted']:.2f}" not in text  # no decimal point in Indonesian
+    english = await c.get(f"/api/v1/reports/units/{unit}?period=2026-Q3&format=pdf&lang=en")
+    english_text = PdfReader(io.BytesIO(english.content)).pages[0].extract_text()
+    assert "Public Satisfaction Survey Report".upper() in english_text
+    assert f"{ikm['ikm_converted']:.2f}" in english_text
+
+
 async def test_aggregate_table_holds_every_domain_counter(surveys: Surveys) -> None:
     columns = {
         r["column_name"]

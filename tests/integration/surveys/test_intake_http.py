@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
+from asn_devkit.oidc import DevIdentity
 from asn_platform.topics import SURVEY_SUBMITTED
 from tests.integration.surveys.conftest import RATE_BURST, Surveys
 from tests.integration.surveys.helpers import create_unit, new_ip, payload, submit

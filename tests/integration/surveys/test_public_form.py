@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from asn_surveys.public import qr_svg
+from asn_surveys.api.public import qr_svg
 from tests.integration.surveys.conftest import RATE_BURST, Surveys
 from tests.integration.surveys.helpers import CODES, create_unit, new_ip
 

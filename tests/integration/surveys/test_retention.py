@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from asn_platform.devkit_oidc import DevIdentity
-from asn_surveys.retention import anonymise_expired
+from asn_devkit.oidc import DevIdentity
+from asn_surveys.store.responses import anonymise_expired
 from tests.integration.surveys.conftest import Surveys
 from tests.integration.surveys.helpers import create_unit, new_ip, payload
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from asn_platform.tangsel import UNITS
-from asn_surveys.units import seed_units
+from asn_surveys.seed import seed_units
 from tests.integration.surveys.conftest import Surveys
 from tests.integration.surveys.helpers import create_unit
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from asn_console import formatting as fmt
 from asn_console.auth import Signer, s256, safe_next
-from asn_console.pages import _mutu_of, _previous_periods, processing_table
+from asn_console.domain import formatting as fmt
+from asn_console.domain.periods import previous_periods as _previous_periods
+from asn_console.domain.processing import mutu_band as _mutu_of
+from asn_console.domain.processing import processing_table
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -89,14 +91,15 @@ def test_next_is_a_local_path(given: str | None, expected: str) -> None:
     assert safe_next(given) == expected
 
 
-def test_vendored_assets_match_the_lock_file() -> None:
+@pytest.mark.parametrize("folder", ["services/console", "shared/docs_assets"])
+def test_vendored_assets_match_the_lock_file(folder: str) -> None:
     spec = importlib.util.spec_from_file_location(
-        "build_assets", ROOT / "services" / "console" / "build_assets.py"
+        "vendor_assets", ROOT / "tools" / "vendor_assets.py"
     )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.check() == []
+    assert module.check(ROOT / folder) == []
 
 
 def test_templates_have_no_inline_script() -> None:
@@ -113,7 +116,7 @@ def test_templates_have_no_inline_script() -> None:
 def test_month_calendar_puts_sessions_on_their_wib_days() -> None:
     from datetime import date
 
-    from asn_console.pages import month_calendar
+    from asn_console.domain.calendar import month_calendar
 
     sessions = [{"id": "s1", "programme_code": "PLP-PRIMA", "programme_title": "Prima",
                  "starts_at": "2026-12-16T01:00:00+00:00", "ends_at": "2026-12-18T09:00:00+00:00"}]  # fmt: skip

@@ -8,10 +8,9 @@ from asn_enrollment.domain.catalogue import (
     Programme,
     Session,
     SessionMode,
-    seed_catalogue,
-    seed_catalogue_by_code,
     session_for,
 )
+from asn_enrollment.seed import seed_catalogue, seed_catalogue_by_code
 from asn_platform.tangsel import CATALOGUE
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Bidang, ProgrammeKind

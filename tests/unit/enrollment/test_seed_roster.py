@@ -2,7 +2,7 @@ from collections import Counter, defaultdict
 
 from asn_enrollment.domain.nip import parse_nip
 from asn_enrollment.domain.roster import CivilServant, rank_order
-from asn_enrollment.domain.seed_roster import (
+from asn_enrollment.seed_roster import (
     FIRST_NAMES,
     SEED_REFERENCE_DATE,
     seed_roster,

@@ -46,13 +46,13 @@ def test_partner_rules_are_literal_reads_and_a_prefixed_group():
 
 
 def test_a_cluster_id_never_looks_like_an_option():
-    from asn_platform.embedded.kafka import random_cluster_id
+    from asn_devkit.embedded.kafka import random_cluster_id
 
     ids = [random_cluster_id() for _ in range(2000)]
     assert all(len(i) == 22 and not i.startswith("-") for i in ids)
 
 
 def test_the_pom_pins_the_same_kafka_version_as_the_code():
-    from asn_platform.embedded.kafka import KAFKA_VERSION, POM
+    from asn_devkit.embedded.kafka import KAFKA_VERSION, POM
 
     assert f"<kafka.version>{KAFKA_VERSION}</kafka.version>" in POM.read_text()

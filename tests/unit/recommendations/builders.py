@@ -9,7 +9,8 @@ from asn_platform.periods import Period
 from asn_platform.tangsel import CATALOGUE_BY_CODE, UNITS_BY_ID
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu, PositionType
 from asn_recommendations.domain.facts import CompletedTraining, Gap, LearningRecord, StaffProfile
-from asn_recommendations.domain.rules import RuleSet, load_default_rules
+from asn_recommendations.domain.rules import RuleSet
+from asn_recommendations.rules_file import load_default_rules
 
 CATALOGUE = CATALOGUE_BY_CODE
 Q3_2026 = Period.parse("2026-Q3")
@@ -18,7 +19,7 @@ TODAY = date(2026, 10, 1)  # a Thursday
 
 @cache
 def default_rules() -> RuleSet:
-    return load_default_rules()
+    return load_default_rules(CATALOGUE)
 
 
 def nip(seq: int, sex: int = 1) -> str:

@@ -48,7 +48,7 @@ def decide(
     busy: dict[str, list[Interval]] | None = None,
     rules_text: str | None = None,
 ) -> Decision:
-    rules = load_rules(rules_text) if rules_text else default_rules()
+    rules = load_rules(rules_text, catalogue=CATALOGUE) if rules_text else default_rules()
     return decide_for_gap(
         the_gap,
         rules=rules,

@@ -14,9 +14,9 @@ from asn_recommendations.domain.rules import (
     RuleAction,
     RulesError,
     Tone,
-    default_rules_text,
     load_rules,
 )
+from asn_recommendations.rules_file import default_rules_text
 from tests.unit.recommendations.builders import CATALOGUE, default_rules
 
 MINIMAL = textwrap.dedent(
@@ -43,6 +43,7 @@ MINIMAL = textwrap.dedent(
 
 
 def refused(text: str, **kwargs: object) -> RulesError:
+    kwargs.setdefault("catalogue", CATALOGUE)  # the code checks need a catalogue to check against
     with pytest.raises(RulesError) as info:
         load_rules(text, **kwargs)  # type: ignore[arg-type]
     return info.value
@@ -349,3 +350,15 @@ def test_every_problem_is_reported_in_line_order() -> None:
     err = refused(text)
     assert [p.line for p in err.problems] == [line_of(text, "keras"), line_of(text, "U0")]
     assert len(str(err).splitlines()) == 2
+
+
+def test_without_a_catalogue_only_the_structure_is_checked() -> None:
+    """The service loads its rules before its catalogue read model is filled: a code not (yet)
+    in any catalogue is accepted, a malformed or repeated one is still refused."""
+    text = MINIMAL.replace("[PLP-PRIMA, KOMUNIKASI]", "[PLP-PRIMA, BARU-2027]")
+    assert load_rules(text).rules[0].programmes == ("PLP-PRIMA", "BARU-2027")
+    bad = MINIMAL.replace("[PLP-PRIMA, KOMUNIKASI]", "[PLP-PRIMA, 'bukan kode']")
+    err = refused(bad, catalogue=None)
+    assert err.line == line_of(bad, "bukan kode") and "tidak sah" in err.reason
+    twice = MINIMAL.replace("[PLP-PRIMA, KOMUNIKASI]", "[PLP-PRIMA, PLP-PRIMA]")
+    assert "disebut dua kali" in refused(twice, catalogue=None).reason

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asn_platform.periods import Period
+from asn_platform.skm import mutu_of
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu
 from asn_surveys.domain.gaps import (
     GapOpened,
@@ -16,7 +17,6 @@ from asn_surveys.domain.gaps import (
     gap_open_after,
     trend_of,
 )
-from asn_surveys.domain.mutu import mutu_of
 
 Q1 = Period.parse("2026-Q1")
 

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import pytest
 
+from asn_platform.skm import NumberLike
 from asn_platform.vocabulary import ElementCode, Mutu
 from asn_surveys.domain.ikm import (
     DEFAULT_WEIGHTS,
@@ -13,7 +14,6 @@ from asn_surveys.domain.ikm import (
     ikm_from_answers,
     validate_weights,
 )
-from asn_surveys.domain.rounding import NumberLike
 
 U = ElementCode
 # Three respondents, worked by hand:

@@ -3,9 +3,8 @@ from fractions import Fraction
 
 import pytest
 
+from asn_platform.skm import mutu_label, mutu_of, round_half_up, to_fraction
 from asn_platform.vocabulary import Mutu
-from asn_surveys.domain.mutu import mutu_label, mutu_of
-from asn_surveys.domain.rounding import round_half_up, to_fraction
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from asn_surveys.runtime import format_number
+from asn_surveys.api.templates import format_number
 
 
 def test_indonesian_and_english_marks() -> None:

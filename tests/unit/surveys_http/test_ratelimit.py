@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from asn_surveys.ratelimit import RateLimiter
+from asn_surveys.api.ratelimit import RateLimiter
 
 
 class Clock:

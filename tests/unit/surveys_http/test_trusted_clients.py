@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from starlette.requests import Request
 
 from asn_platform.auth import Principal
-from asn_surveys.runtime import Runtime
+from asn_surveys.api.clients import ClientGuard
+from asn_surveys.api.ratelimit import RateLimiter
 from asn_surveys.settings import Settings
 
 
-def _runtime(**settings: Any) -> Runtime:
-    ctx = SimpleNamespace(settings=Settings(**settings))
-    return Runtime(ctx, None, None, None, None, None)  # type: ignore[arg-type]
+def _runtime(**settings: Any) -> ClientGuard:
+    return ClientGuard(Settings(**settings), RateLimiter(0, 1))
 
 
 def _request(authorization: str | None = None, forwarded: str | None = None) -> Request:

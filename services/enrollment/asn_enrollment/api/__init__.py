@@ -1,20 +1,23 @@
-"""HTTP routes of the enrollment service (thin: parse, call the store in a transaction, render)."""
+"""HTTP routes of the enrollment service (thin: parse, call a handler, shape the response)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
 from asn_enrollment.api import catalogue, enrollments, export, ledger, recommendations, roster
-from asn_enrollment.settings import Settings
-from asn_platform.service import ServiceContext
+
+if TYPE_CHECKING:
+    from asn_enrollment.bootstrap import Wiring
 
 
-def routers(ctx: ServiceContext[Settings]) -> list[APIRouter]:
+def routers(w: Wiring) -> list[APIRouter]:
     return [
-        roster.router(ctx),
-        catalogue.router(ctx),
-        enrollments.router(ctx),
-        ledger.router(ctx),
-        recommendations.router(ctx),
-        export.router(ctx),
+        roster.router(w),
+        catalogue.router(w),
+        enrollments.router(w),
+        ledger.router(w),
+        recommendations.router(w),
+        export.router(w),
     ]

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
-import asyncpg
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from asn_enrollment.api.common import (
+    audited,
     body_summary,
-    in_transaction,
     nip_of_enrollment,
-    reading,
     unit_of_enrollment,
     valid_nip,
 )
+from asn_enrollment.api.models import EnrollmentOut, TransitionOut
 from asn_enrollment.domain.roster import NipText
-from asn_enrollment.settings import Settings
-from asn_enrollment.store import catalogue as catalogue_store
-from asn_enrollment.store import enrollments as store
+from asn_enrollment.handlers import enrollments as handlers
+from asn_enrollment.handlers import queries
 from asn_platform.auth import Role, allow, principal_of
 from asn_platform.auth.access import forbidden
 from asn_platform.inputs import BoundedDateTime, CleanMultiline
-from asn_platform.service import ServiceContext
 from asn_platform.vocabulary import EnrollmentStatus
+
+if TYPE_CHECKING:
+    from asn_enrollment.bootstrap import Wiring
 
 
 class InviteIn(BaseModel):
@@ -61,14 +61,11 @@ class TransitionIn(BaseModel):
     )
 
 
-def _result(result: store.TransitionResult) -> dict[str, Any]:
-    return {
-        **store.enrollment_json(result.enrollment),
-        "promoted": [str(p) for p in result.promoted],
-    }
+def _result(result: handlers.TransitionResult) -> TransitionOut:
+    return TransitionOut.with_promoted(result.enrollment, result.promoted)
 
 
-def router(ctx: ServiceContext[Settings]) -> APIRouter:
+def router(w: Wiring) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["pendaftaran / enrollments"])
 
     @api.post(
@@ -77,19 +74,16 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         summary="Undang atau daftarkan ASN ke sesi / invite or register a civil servant",
     )
     @allow(Role.ORGANIZER)
-    async def invite(session_id: UUID, body: InviteIn) -> dict[str, Any]:
+    async def invite(session_id: UUID, body: InviteIn) -> TransitionOut | EnrollmentOut:
         nip = valid_nip(body.nip)
+        summary = body_summary(body, False)
         if body.accept:
-            result = await in_transaction(
-                ctx.pool, lambda c: store.register(c, session_id, nip), body_summary(body, False)
+            result = await audited(
+                w.units, lambda uow: handlers.register(uow, session_id, nip), summary
             )
             return _result(result)
-        row = await in_transaction(
-            ctx.pool,
-            lambda c: store.invite_or_conflict(c, session_id, nip),
-            body_summary(body, False),
-        )
-        return store.enrollment_json(row)
+        row = await audited(w.units, lambda uow: handlers.invite_new(uow, session_id, nip), summary)
+        return EnrollmentOut.of(row)
 
     @api.get(
         "/sessions/{session_id}/enrollments",
@@ -98,11 +92,11 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     @allow(Role.AUDITOR, Role.ORGANIZER)
     async def session_enrollments(
         session_id: UUID, status: EnrollmentStatus | None = None
-    ) -> list[dict[str, Any]]:
-        async with reading(ctx.pool) as conn:
-            await catalogue_store.require_session(conn, session_id)
-            rows = await store.list_for_session(conn, session_id, status.value if status else None)
-        return [store.enrollment_json(r) for r in rows]
+    ) -> list[EnrollmentOut]:
+        rows = await queries.session_enrollments(
+            w.units, session_id, status.value if status else None
+        )
+        return [EnrollmentOut.of(r) for r in rows]
 
     @api.get("/enrollments/{enrollment_id}", summary="Satu pendaftaran / one enrollment")
     @allow(
@@ -113,9 +107,8 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         unit_lookup=unit_of_enrollment,
         nip_lookup=nip_of_enrollment,
     )
-    async def get_enrollment(enrollment_id: UUID) -> dict[str, Any]:
-        async with reading(ctx.pool) as conn:
-            return store.enrollment_json(await store.require(conn, enrollment_id))
+    async def get_enrollment(enrollment_id: UUID) -> EnrollmentOut:
+        return EnrollmentOut.of(await queries.enrollment(w.units, enrollment_id))
 
     @api.post(
         "/enrollments/{enrollment_id}/transitions",
@@ -131,7 +124,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     @allow(Role.ORGANIZER, Role.ASN, nip_lookup=nip_of_enrollment)
     async def change_status(
         enrollment_id: UUID, body: TransitionIn, request: Request
-    ) -> dict[str, Any]:
+    ) -> TransitionOut:
         principal = principal_of(request)
         if principal is not None and not principal.has(Role.ADMIN, Role.ORGANIZER):
             if body.to not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.DECLINED):
@@ -140,16 +133,12 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                     "A civil servant can only accept (enrolled) or decline (declined)",
                 )
 
-        async def work(conn: asyncpg.Connection) -> store.TransitionResult:
-            return await store.transition(
-                conn,
-                enrollment_id,
-                body.to,
-                reason=body.reason,
-                score=body.score,
-                completed_at=body.completed_at,
-            )
-
-        return _result(await in_transaction(ctx.pool, work, body_summary(body)))
+        request_ = handlers.StatusRequest(body.to, body.reason, body.score, body.completed_at)
+        result = await audited(
+            w.units,
+            lambda uow: handlers.change_status(uow, enrollment_id, request_),
+            body_summary(body),
+        )
+        return _result(result)
 
     return api

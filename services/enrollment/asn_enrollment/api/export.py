@@ -4,28 +4,29 @@ enrollments with their history, JP per year, and current recommendations."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
-from asn_enrollment.api.common import reading, this_year, valid_nip
-from asn_enrollment.api.recommendations import RPC_CLIENT
-from asn_enrollment.settings import Settings
-from asn_enrollment.store import enrollments as enrollment_store
-from asn_enrollment.store import ledger as ledger_store
-from asn_enrollment.store import roster as roster_store
+from asn_enrollment.api.common import this_year, valid_nip
+from asn_enrollment.api.models import AsnOut, EnrollmentOut, PersonalDataOut, PersonJpOut
+from asn_enrollment.handlers import ledger as ledger_handlers
 from asn_platform import topics
 from asn_platform.auth import Role, allow
+from asn_platform.contracts.rpc import RecommendationsQuestion, parse_recommendations_answer
 from asn_platform.http_errors import lang_of
 from asn_platform.rpc import RpcClient, RpcError, RpcTimeout
-from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
+
+if TYPE_CHECKING:
+    from asn_enrollment.bootstrap import Wiring
 
 log = logging.getLogger(__name__)
 
 
-def router(ctx: ServiceContext[Settings]) -> APIRouter:
+def router(w: Wiring) -> APIRouter:
     api = APIRouter(prefix="/api/v1/asn", tags=["data pribadi / personal data"])
 
     @api.get(
@@ -36,49 +37,37 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             "their current recommendations (asked of the recommendations service; marked "
             "unavailable if it does not answer in time). For the person themselves and admins."
         ),
+        response_model=PersonalDataOut,
     )
     @allow(Role.ASN, nip_param="nip")
     async def export(nip: str, request: Request) -> JSONResponse:
         nip = valid_nip(nip)
-        async with reading(ctx.pool) as conn:
-            profile = roster_store.servant_json(await roster_store.require(conn, nip))
-            enrollments = [
-                enrollment_store.enrollment_json(r)
-                for r in await enrollment_store.list_for_person(conn, nip)
-            ]
-            years = [
-                r["year"]
-                for r in await conn.fetch(
-                    "SELECT DISTINCT year FROM jp_entries WHERE nip = $1 ORDER BY year", nip
-                )
-            ]
-            current = this_year()
-            jp = [await ledger_store.person(conn, nip, y) for y in sorted({*years, current})]
+        held = await ledger_handlers.personal_data(w.units, nip, this_year())
         recommendations: dict[str, Any]
-        client: RpcClient | None = ctx.extras.get(RPC_CLIENT)
+        client: RpcClient = w.rpc
         try:
-            if client is None:
-                raise RpcTimeout("no rpc client")
-            recommendations = await client.request(
+            answer = await client.request(
                 topics.RPC_RECOMMENDATIONS_REQUEST,
-                {"nip": nip, "lang": lang_of(request)},
-                timeout_s=ctx.settings.enrollment_recommendations_timeout_s,
+                RecommendationsQuestion(nip=nip, lang="en" if lang_of(request) == "en" else "id"),
+                timeout_s=w.settings.enrollment_recommendations_timeout_s,
                 key=nip.encode(),
             )
-        except (RpcTimeout, RpcError) as err:
+            recommendations = parse_recommendations_answer(answer).model_dump(mode="json")
+        except (RpcTimeout, RpcError, ValidationError) as err:
             log.warning("export: recommendations unavailable (%s)", type(err).__name__)
             recommendations = {"unavailable": True}
-        body = {
-            "exported_at": now_jakarta().isoformat(),
-            "profile": profile,
-            "enrollments": enrollments,
-            "jp": jp,
-            "recommendations": recommendations,
-            "note": "Data pribadi Anda menurut UU 27/2022 / your personal data under UU 27/2022",
-        }
+        body = PersonalDataOut(
+            exported_at=now_jakarta(),
+            profile=AsnOut.of(held.profile),
+            enrollments=[EnrollmentOut.of(r) for r in held.enrollments],
+            jp=[PersonJpOut.model_validate(y) for y in held.jp],
+            recommendations=recommendations,
+            note="Data pribadi Anda menurut UU 27/2022 / your personal data under UU 27/2022",
+        )
         filename = f"data-asn-{nip}.json"
         return JSONResponse(
-            body, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+            body.model_dump(mode="json"),
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
     return api

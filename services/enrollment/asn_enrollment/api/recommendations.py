@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 
-from asn_enrollment.api.common import NipPath, reading, unit_of_nip, valid_nip
+from asn_enrollment.api.common import NipPath, unit_of_nip, valid_nip
 from asn_enrollment.domain.nip import mask_nip
-from asn_enrollment.settings import Settings
-from asn_enrollment.store import roster as roster_store
+from asn_enrollment.handlers import queries
 from asn_platform import topics
 from asn_platform.auth import Role, allow
-from asn_platform.http_errors import ApiError, lang_of
+from asn_platform.contracts.rpc import (
+    PersonRecommendations,
+    RecommendationsQuestion,
+    RecommendationsRefusal,
+    parse_recommendations_answer,
+)
+from asn_platform.errors import ApiError
+from asn_platform.http_errors import lang_of
 from asn_platform.logmask import mask_nips
 from asn_platform.rpc import RpcClient, RpcError, RpcTimeout
-from asn_platform.service import ServiceContext
+
+if TYPE_CHECKING:
+    from asn_enrollment.bootstrap import Wiring
 
 log = logging.getLogger(__name__)
-RPC_CLIENT = "rpc_client"  # key in ServiceContext.extras
 
 
-def router(ctx: ServiceContext[Settings]) -> APIRouter:
+def router(w: Wiring) -> APIRouter:
     api = APIRouter(prefix="/api/v1/asn", tags=["rekomendasi / recommendations"])
 
     @api.get(
@@ -35,18 +43,21 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         responses={503: {"description": "no answer in time"}, 502: {"description": "it failed"}},
     )
     @allow(Role.AUDITOR, Role.UNIT_OPERATOR, Role.ASN, unit_lookup=unit_of_nip, nip_param="nip")
-    async def recommendations(nip: NipPath, request: Request) -> dict[str, Any]:
+    async def recommendations(nip: NipPath, request: Request) -> PersonRecommendations:
         nip = valid_nip(nip)
-        async with reading(ctx.pool) as conn:
-            await roster_store.require(conn, nip)
-        client: RpcClient = ctx.extras[RPC_CLIENT]
-        timeout_s = ctx.settings.enrollment_recommendations_timeout_s
+        await queries.person(w.units, nip)
+        client: RpcClient = w.rpc
+        timeout_s = w.settings.enrollment_recommendations_timeout_s
         try:
-            answer = await client.request(
-                topics.RPC_RECOMMENDATIONS_REQUEST,
-                {"nip": nip, "lang": lang_of(request)},
-                timeout_s=timeout_s,
-                key=nip.encode(),
+            answer = parse_recommendations_answer(
+                await client.request(
+                    topics.RPC_RECOMMENDATIONS_REQUEST,
+                    RecommendationsQuestion(
+                        nip=nip, lang="en" if lang_of(request) == "en" else "id"
+                    ),
+                    timeout_s=timeout_s,
+                    key=nip.encode(),
+                )
             )
         except RpcTimeout:
             log.warning("recommendations for %s: no answer within %gs", mask_nip(nip), timeout_s)
@@ -59,7 +70,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 {"timeout_s": timeout_s},
                 headers={"Retry-After": str(max(1, round(timeout_s)))},
             ) from None
-        except RpcError as err:
+        except (RpcError, ValidationError) as err:  # failed, or answered off the contract
             log.warning("recommendations for %s failed: %s", mask_nip(nip), mask_nips(str(err)))
             raise ApiError(
                 502,
@@ -67,15 +78,14 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
                 "Layanan rekomendasi gagal menjawab; coba lagi nanti.",
                 "The recommendations service failed to answer; try again later.",
             ) from None
-        error = answer.get("error")
-        if isinstance(error, str):
+        if isinstance(answer, RecommendationsRefusal):
             # The responder answers expected refusals in the body, e.g. a NIP whose profile
             # event it has not read yet ("unknown_nip"): passed on, not a 200.
             raise ApiError(
-                404 if error == "unknown_nip" else 502,
-                f"recommendations_{error}",
-                str(answer.get("message") or "Layanan rekomendasi menolak permintaan."),
-                str(answer.get("message_en") or "The recommendations service refused the request."),
+                404 if answer.error == "unknown_nip" else 502,
+                f"recommendations_{answer.error}",
+                answer.message,
+                answer.message_en,
             )
         return answer
 

@@ -5,30 +5,25 @@ from __future__ import annotations
 import asyncio
 import email.policy
 from email.parser import BytesParser
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from asn_enrollment.api.common import (
-    NipPath,
-    body_summary,
-    in_transaction,
-    reading,
-    unit_of_nip,
-    valid_nip,
-)
+from asn_enrollment.api.common import NipPath, audited, body_summary, unit_of_nip, valid_nip
+from asn_enrollment.api.models import AsnList, AsnOut, DeactivatedOut, EnrollmentOut
 from asn_enrollment.domain.roster import CivilServant, NipText, RankText, UnitText
 from asn_enrollment.domain.roster_csv import COLUMNS, RosterFileError, parse_roster_csv
 from asn_enrollment.errors import FieldInvalid
-from asn_enrollment.settings import Settings
-from asn_enrollment.store import enrollments as enrollment_store
-from asn_enrollment.store import roster as store
+from asn_enrollment.handlers import queries
+from asn_enrollment.handlers import roster as handlers
 from asn_platform.auth import Role, allow
 from asn_platform.inputs import Limit, Name, Offset, SafeText
-from asn_platform.service import ServiceContext
 from asn_platform.timezone import now_jakarta
-from asn_platform.vocabulary import Bidang, EnrollmentStatus
+from asn_platform.vocabulary import Bidang
+
+if TYPE_CHECKING:
+    from asn_enrollment.bootstrap import Wiring
 
 
 class AsnPatch(BaseModel):
@@ -44,11 +39,6 @@ class AsnPatch(BaseModel):
     rank: RankText | None = None
     supervisor_nip: NipText | None = None
     active: bool | None = None
-
-
-class AsnList(BaseModel):
-    total: int
-    items: list[dict[str, Any]]
 
 
 class ImportProblem(BaseModel):
@@ -90,10 +80,7 @@ def _csv_bytes(content_type: str, body: bytes) -> bytes:
     return payload if isinstance(payload, bytes) else b""
 
 
-DEACTIVATED_REASON = "ASN dinonaktifkan (pindah/pensiun) / civil servant deactivated"
-
-
-def router(ctx: ServiceContext[Settings]) -> APIRouter:
+def router(w: Wiring) -> APIRouter:
     api = APIRouter(prefix="/api/v1/asn", tags=["daftar ASN / roster"])
 
     @api.get("", summary="Daftar ASN / list civil servants", response_model=AsnList)
@@ -105,24 +92,25 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> AsnList:
-        async with reading(ctx.pool) as conn:
-            total, rows = await store.search(
-                conn,
-                unit_id=unit_id,
-                bidang=bidang.value if bidang else None,
-                active=active,
-                limit=limit,
-                offset=offset,
-            )
-        return AsnList(total=total, items=[store.servant_json(r) for r in rows])
+        total, rows = await queries.people(
+            w.units,
+            unit_id=unit_id,
+            bidang=bidang.value if bidang else None,
+            active=active,
+            limit=limit,
+            offset=offset,
+        )
+        return AsnList(total=total, items=[AsnOut.of(r) for r in rows])
 
     @api.post("", status_code=201, summary="Tambah ASN / add a civil servant")
     @allow(Role.ADMIN)
-    async def create_asn(body: CivilServant) -> dict[str, Any]:
-        row = await in_transaction(
-            ctx.pool, lambda c: store.create(c, body, now_jakarta()), body_summary(body, False)
+    async def create_asn(body: CivilServant) -> AsnOut:
+        row = await audited(
+            w.units,
+            lambda uow: handlers.create_asn(uow, body, now_jakarta()),
+            body_summary(body, False),
         )
-        return store.servant_json(row)
+        return AsnOut.of(row)
 
     @api.post(
         "/import",
@@ -137,7 +125,7 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
     )
     @allow(Role.ADMIN)
     async def import_csv(request: Request) -> ImportResult:
-        limit = ctx.settings.enrollment_max_csv_bytes
+        limit = w.settings.enrollment_max_csv_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise FieldInvalid("file", f"file lebih dari {limit} byte (file over {limit} bytes)")
@@ -151,9 +139,9 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
             parsed = await asyncio.to_thread(parse_roster_csv, data, today=today)
         except RosterFileError as err:
             raise FieldInvalid("file", str(err)) from None
-        counts = await in_transaction(
-            ctx.pool,
-            lambda c: store.upsert_many(c, parsed.good, now_jakarta()),
+        counts = await audited(
+            w.units,
+            lambda uow: handlers.import_roster(uow, parsed.good, now_jakarta()),
             {"rows": len(parsed.good), "rejected": len(parsed.bad)},
         )
         return ImportResult(
@@ -181,44 +169,38 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         unit_lookup=unit_of_nip,
         nip_param="nip",
     )
-    async def get_asn(nip: NipPath) -> dict[str, Any]:
-        nip = valid_nip(nip)
-        async with reading(ctx.pool) as conn:
-            return store.servant_json(await store.require(conn, nip))
+    async def get_asn(nip: NipPath) -> AsnOut:
+        return AsnOut.of(await queries.person(w.units, valid_nip(nip)))
 
     @api.patch("/{nip}", summary="Ubah profil ASN / change a civil servant's profile")
     @allow(Role.ADMIN)
-    async def patch_asn(nip: NipPath, body: AsnPatch) -> dict[str, Any]:
+    async def patch_asn(nip: NipPath, body: AsnPatch) -> AsnOut:
         nip = valid_nip(nip)
         changes = body.model_dump(exclude_unset=True)
-        row = await in_transaction(
-            ctx.pool, lambda c: store.update(c, nip, changes, now_jakarta()), changes
+        row = await audited(
+            w.units, lambda uow: handlers.update_asn(uow, nip, changes, now_jakarta()), changes
         )
-        return store.servant_json(row)
+        return AsnOut.of(row)
 
     @api.delete(
         "/{nip}",
         summary="Nonaktifkan ASN / deactivate (moved, retired); the history is kept",
     )
     @allow(Role.ADMIN)
-    async def deactivate_asn(nip: NipPath) -> dict[str, Any]:
+    async def deactivate_asn(nip: NipPath) -> DeactivatedOut:
         """Deactivate and, in the same transaction, cancel the seats the person holds (enrolled
         or waitlisted): each seat's cohort and waitlist learn it through EnrollmentChanged, and
         the head of the waitlist moves up. Open invitations can no longer be accepted."""
         nip = valid_nip(nip)
-
-        async def work(conn: Any) -> tuple[Any, list[str]]:
-            released = []
-            for e in await enrollment_store.list_for_person(conn, nip):
-                if e["status"] in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
-                    await enrollment_store.transition(
-                        conn, e["id"], EnrollmentStatus.CANCELLED, reason=DEACTIVATED_REASON
-                    )
-                    released.append(str(e["id"]))
-            return await store.deactivate(conn, nip, now_jakarta()), released
-
-        row, released = await in_transaction(ctx.pool, work, {"active": False})
-        return {**store.servant_json(row), "cancelled_enrollments": released}
+        done = await audited(
+            w.units, lambda uow: handlers.deactivate_asn(uow, nip, now_jakarta()), {"active": False}
+        )
+        return DeactivatedOut.model_validate(
+            {
+                **AsnOut.of(done.profile).model_dump(),
+                "cancelled_enrollments": [str(e) for e in done.cancelled_enrollments],
+            }
+        )
 
     @api.get("/{nip}/enrollments", summary="Riwayat pelatihan ASN / a person's enrollments")
     @allow(
@@ -229,11 +211,8 @@ def router(ctx: ServiceContext[Settings]) -> APIRouter:
         unit_lookup=unit_of_nip,
         nip_param="nip",
     )
-    async def person_enrollments(nip: NipPath) -> list[dict[str, Any]]:
-        nip = valid_nip(nip)
-        async with reading(ctx.pool) as conn:
-            await store.require(conn, nip)
-            rows = await enrollment_store.list_for_person(conn, nip)
-        return [enrollment_store.enrollment_json(r) for r in rows]
+    async def person_enrollments(nip: NipPath) -> list[EnrollmentOut]:
+        rows = await queries.person_enrollments(w.units, valid_nip(nip))
+        return [EnrollmentOut.of(r) for r in rows]
 
     return api

@@ -2,6 +2,7 @@
 
 Modules: nip (civil-servant numbers), roster and roster_csv (ASN profiles and their CSV import),
 catalogue (programmes and sessions), lifecycle (enrollment state machine, capacity, double
-booking), jp_ledger (annual JP hours and compliance), seed_roster (deterministic demo roster).
+booking), session_changes (reschedule and cancel rules), jp_ledger (annual JP hours and
+compliance).
 Anything that needs "today" or "now" takes it as an argument so results are reproducible.
 """

@@ -1,8 +1,4 @@
-"""Programmes (what can be learned) and sessions (when, where, with whom, for how many).
-
-The seed catalogue comes from asn_platform.tangsel so that programme codes agree with the
-recommendations service's rules; this module only turns it into validated models.
-"""
+"""Programmes (what can be learned) and sessions (when, where, with whom, for how many)."""
 
 from __future__ import annotations
 
@@ -23,7 +19,6 @@ from pydantic import (
 
 from asn_enrollment.domain.bilingual import bilingual
 from asn_platform.inputs import BoundedDateTime, Clean, SafeText
-from asn_platform.tangsel import CATALOGUE, SeedProgramme
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ProgrammeKind, parse_competency_key
 
@@ -100,30 +95,6 @@ class Programme(BaseModel):
 
     def is_open_to(self, bidang: Bidang) -> bool:
         return not self.target_fields or bidang in self.target_fields
-
-
-def programme_from_seed(seed: SeedProgramme) -> Programme:
-    return Programme(
-        code=seed.code,
-        title=seed.title,
-        kind=seed.kind,
-        competencies=seed.competencies,
-        target_fields=seed.target_fields,
-        jp=seed.jp,
-        benefit_id=seed.benefit_id,
-        benefit_en=seed.benefit_en,
-        default_capacity=seed.capacity,
-        days=seed.days,
-    )
-
-
-def seed_catalogue() -> tuple[Programme, ...]:
-    """The Tangerang Selatan programme catalogue, validated, in asn_platform.tangsel order."""
-    return tuple(programme_from_seed(seed) for seed in CATALOGUE)
-
-
-def seed_catalogue_by_code() -> dict[str, Programme]:
-    return {programme.code: programme for programme in seed_catalogue()}
 
 
 class Speaker(BaseModel):
@@ -240,9 +211,13 @@ class Session(BaseModel):
 
     @property
     def mode(self) -> SessionMode:
-        if self.place and self.online_url:
-            return SessionMode.HYBRID
-        return SessionMode.OFFLINE if self.place else SessionMode.ONLINE
+        return mode_of(self.place, self.online_url)
+
+
+def mode_of(place: str | None, online_url: str | None) -> SessionMode:
+    if place and online_url:
+        return SessionMode.HYBRID
+    return SessionMode.OFFLINE if place else SessionMode.ONLINE
 
 
 def session_for(programme: Programme, **fields: object) -> Session:

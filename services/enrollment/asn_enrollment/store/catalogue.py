@@ -1,21 +1,19 @@
-"""Programmes (the catalogue) and their sessions."""
+"""Programmes (the catalogue) and their sessions: the SQL, rows in, rows or domain objects out."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from asn_enrollment.domain.catalogue import Programme, Session, Speaker, session_for
-from asn_enrollment.errors import Conflict, programme_not_found, session_not_found
+from asn_enrollment.domain.catalogue import Programme, Session, Speaker
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ProgrammeKind
 
-_PROGRAMME_FIELDS = (
+PROGRAMME_FIELDS = (
     "code",
     "title",
     "kind",
@@ -27,7 +25,8 @@ _PROGRAMME_FIELDS = (
     "default_capacity",
     "days",
 )
-_P_COLUMNS = ", ".join(_PROGRAMME_FIELDS)
+_P_COLUMNS = ", ".join(PROGRAMME_FIELDS)
+_P_RETURNING = f"{_P_COLUMNS}, active, updated_at"
 
 # Statuses that hold a seat. Once given, a seat is freed only by cancelling: attendance,
 # no-show and completion happen at or after the session, when nobody can take the seat anyway.
@@ -49,15 +48,6 @@ def programme_from_row(row: asyncpg.Record) -> Programme:
     )
 
 
-def programme_json(row: asyncpg.Record) -> dict[str, Any]:
-    return {
-        **{k: row[k] for k in _PROGRAMME_FIELDS},
-        "competencies": list(row["competencies"]),
-        "target_fields": list(row["target_fields"]),
-        "active": row["active"],
-    }
-
-
 def _programme_values(p: Programme) -> tuple[Any, ...]:
     return (
         p.code,
@@ -74,14 +64,13 @@ def _programme_values(p: Programme) -> tuple[Any, ...]:
 
 
 async def get_programme(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {_P_COLUMNS}, active FROM programmes WHERE code = $1", code)
+    return await conn.fetchrow(f"SELECT {_P_RETURNING} FROM programmes WHERE code = $1", code)
 
 
-async def require_programme(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
-    row = await get_programme(conn, code)
-    if row is None:
-        raise programme_not_found(code)
-    return row
+async def lock_programme(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_P_RETURNING} FROM programmes WHERE code = $1 FOR NO KEY UPDATE", code
+    )
 
 
 async def list_programmes(
@@ -94,7 +83,7 @@ async def list_programmes(
 ) -> list[asyncpg.Record]:
     # A programme with no target fields is open to every field.
     return await conn.fetch(
-        f"SELECT {_P_COLUMNS}, active FROM programmes"
+        f"SELECT {_P_RETURNING} FROM programmes"
         " WHERE ($1::text IS NULL OR kind = $1)"
         " AND ($2::text IS NULL OR target_fields = '{}' OR $2 = ANY(target_fields))"
         " AND ($3::text IS NULL OR $3 = ANY(competencies))"
@@ -107,40 +96,27 @@ async def list_programmes(
     )
 
 
-async def create_programme(
+async def insert_programme(
     conn: asyncpg.Connection, programme: Programme, active: bool = True
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
+) -> asyncpg.Record | None:
+    """The new row, or None when the code is taken (a concurrent insert waits for the other
+    transaction and then also finds it taken, so two seeding instances insert once)."""
+    return await conn.fetchrow(
         f"INSERT INTO programmes ({_P_COLUMNS}, active)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        f" ON CONFLICT (code) DO NOTHING RETURNING {_P_COLUMNS}, active",
+        f" ON CONFLICT (code) DO NOTHING RETURNING {_P_RETURNING}",
         *_programme_values(programme),
         active,
     )
-    if row is None:
-        raise Conflict(
-            "programme_exists",
-            f"kode program {programme.code} sudah dipakai",
-            f"programme code {programme.code} is already taken",
-        )
-    return row
 
 
-async def update_programme(
-    conn: asyncpg.Connection, code: str, changes: dict[str, Any]
+async def write_programme(
+    conn: asyncpg.Connection, programme: Programme, active: bool
 ) -> asyncpg.Record:
-    current = await conn.fetchrow(
-        f"SELECT {_P_COLUMNS}, active FROM programmes WHERE code = $1 FOR NO KEY UPDATE", code
-    )
-    if current is None:
-        raise programme_not_found(code)
-    active = changes.pop("active", current["active"])
-    merged = {**programme_from_row(current).model_dump(), **changes, "code": code}
-    programme = Programme.model_validate(merged)
     row = await conn.fetchrow(
         "UPDATE programmes SET title = $2, kind = $3, competencies = $4, target_fields = $5,"
         " jp = $6, benefit_id = $7, benefit_en = $8, default_capacity = $9, days = $10,"
-        f" active = $11, updated_at = now() WHERE code = $1 RETURNING {_P_COLUMNS}, active",
+        f" active = $11, updated_at = now() WHERE code = $1 RETURNING {_P_RETURNING}",
         *_programme_values(programme),
         active,
     )
@@ -148,17 +124,11 @@ async def update_programme(
     return row
 
 
-async def seed_programmes(conn: asyncpg.Connection, programmes: Iterable[Programme]) -> int:
-    """Insert the seed programmes that are missing; an operator's edits to existing ones stay."""
-    inserted = 0
-    for programme in programmes:
-        status = await conn.execute(
-            f"INSERT INTO programmes ({_P_COLUMNS})"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO NOTHING",
-            *_programme_values(programme),
-        )
-        inserted += status == "INSERT 0 1"
-    return inserted
+async def programme_credit(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
+    """JP, kind and competencies of a programme (for a completion)."""
+    row = await conn.fetchrow("SELECT jp, kind, competencies FROM programmes WHERE code = $1", code)
+    assert row is not None  # sessions reference programmes
+    return row
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -167,7 +137,8 @@ _SEAT_ARRAY = "{" + ",".join(SEAT_STATUSES) + "}"
 _SESSION_SELECT = f"""
 SELECT s.id, s.programme_code, p.title AS programme_title, p.kind AS programme_kind,
        s.starts_at, s.ends_at, s.place, s.online_url, s.capacity, s.speakers,
-       s.scheduled_programme_id, s.session_ref,
+       s.scheduled_programme_id, s.session_ref, s.sequence, s.cancelled_at, s.cancel_reason,
+       s.updated_at,
        (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id
           AND e.status = ANY('{_SEAT_ARRAY}')) AS seats_taken,
        (SELECT count(*) FROM enrollments e WHERE e.session_id = s.id
@@ -191,41 +162,14 @@ def session_model(row: asyncpg.Record) -> Session:
     )
 
 
-def session_json(row: asyncpg.Record) -> dict[str, Any]:
-    session = session_model(row)
-    return {
-        "id": str(row["id"]),
-        "programme_code": row["programme_code"],
-        "programme_title": row["programme_title"],
-        "programme_kind": row["programme_kind"],
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "timezone": "Asia/Jakarta",
-        "place": row["place"],
-        "online_url": row["online_url"],
-        "mode": session.mode.value,
-        "capacity": row["capacity"],
-        "speakers": [s.model_dump() for s in session.speakers],
-        "seats": {
-            "taken": row["seats_taken"],
-            "free": max(0, row["capacity"] - row["seats_taken"]),
-            "waitlisted": row["waitlisted"],
-            "invited": row["invited"],
-        },
-        "scheduled_programme_id": row["scheduled_programme_id"],
-        "session_ref": row["session_ref"],
-    }
-
-
 async def get_session(conn: asyncpg.Connection, session_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(_SESSION_SELECT + " WHERE s.id = $1", session_id)
 
 
-async def require_session(conn: asyncpg.Connection, session_id: UUID) -> asyncpg.Record:
-    row = await get_session(conn, session_id)
-    if row is None:
-        raise session_not_found()
-    return row
+async def session_exists(conn: asyncpg.Connection, session_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)", session_id)
+    )
 
 
 async def list_sessions(
@@ -250,6 +194,10 @@ async def list_sessions(
     )
 
 
+def _speakers_json(session: Session) -> str:
+    return json.dumps([s.model_dump() for s in session.speakers])
+
+
 async def insert_session(
     conn: asyncpg.Connection,
     session: Session,
@@ -258,56 +206,36 @@ async def insert_session(
     session_ref: str | None = None,
 ) -> UUID | None:
     """Store a validated session; None when (scheduled_programme_id, session_ref) exists."""
-    session_id = uuid4()
-    inserted = await conn.fetchval(
+    inserted: UUID | None = await conn.fetchval(
         "INSERT INTO sessions (id, programme_code, starts_at, ends_at, place, online_url,"
         " capacity, speakers, scheduled_programme_id, session_ref)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         " ON CONFLICT (scheduled_programme_id, session_ref) DO NOTHING RETURNING id",
-        session_id,
+        uuid4(),
         session.programme_code,
         session.starts_at,
         session.ends_at,
         session.place,
         session.online_url,
         session.capacity,
-        json.dumps([s.model_dump() for s in session.speakers]),
+        _speakers_json(session),
         scheduled_programme_id,
         session_ref,
     )
-    return inserted if inserted is not None else None
+    return inserted
 
 
-async def create_session(
-    conn: asyncpg.Connection, programme_code: str, fields: dict[str, Any]
-) -> UUID:
-    programme_row = await require_programme(conn, programme_code)
-    if not programme_row["active"]:
-        raise Conflict(
-            "programme_inactive",
-            f"program {programme_code} tidak aktif; aktifkan dulu",
-            f"programme {programme_code} is inactive; activate it first",
-        )
-    session = session_for(programme_from_row(programme_row), **fields)
-    session_id = await insert_session(conn, session)
-    assert session_id is not None
-    return session_id
-
-
-async def lock_session(conn: asyncpg.Connection, session_id: UUID) -> asyncpg.Record:
+async def lock_session(conn: asyncpg.Connection, session_id: UUID) -> asyncpg.Record | None:
     """Lock the session row for seat counting; also returns the DB clock under the lock.
 
     FOR NO KEY UPDATE: exclusive among seat counters (and against capacity changes), yet it
     does not block new invitations, whose foreign key takes only a KEY SHARE lock.
     """
-    row = await conn.fetchrow(
-        "SELECT s.id, s.programme_code, s.capacity, s.starts_at, s.ends_at,"
+    return await conn.fetchrow(
+        "SELECT s.id, s.programme_code, s.capacity, s.starts_at, s.ends_at, s.cancelled_at,"
         " clock_timestamp() AS now FROM sessions s WHERE s.id = $1 FOR NO KEY UPDATE",
         session_id,
     )
-    if row is None:
-        raise session_not_found()
-    return row
 
 
 async def seats_taken(conn: asyncpg.Connection, session_id: UUID) -> int:
@@ -320,21 +248,46 @@ async def seats_taken(conn: asyncpg.Connection, session_id: UUID) -> int:
     )
 
 
-async def update_session(
-    conn: asyncpg.Connection, session_id: UUID, changes: dict[str, Any]
-) -> asyncpg.Record:
-    """Change capacity, place, link or speakers (times are fixed once people may hold them)."""
-    await lock_session(conn, session_id)
-    current = await require_session(conn, session_id)
-    merged = {**session_model(current).model_dump(), **changes}
-    session = Session.model_validate(merged)
+async def write_session_details(
+    conn: asyncpg.Connection, session_id: UUID, session: Session, *, next_sequence: bool
+) -> None:
+    """Place, link, capacity and speakers (the caller holds the session lock); with
+    ``next_sequence`` when the change is one the invitees are told of."""
     await conn.execute(
         "UPDATE sessions SET place = $2, online_url = $3, capacity = $4, speakers = $5,"
-        " updated_at = now() WHERE id = $1",
+        " sequence = sequence + $6::int, updated_at = now() WHERE id = $1",
         session_id,
         session.place,
         session.online_url,
         session.capacity,
-        json.dumps([s.model_dump() for s in session.speakers]),
+        _speakers_json(session),
+        1 if next_sequence else 0,
     )
-    return current
+
+
+async def write_reschedule(
+    conn: asyncpg.Connection, session_id: UUID, session: Session, at: datetime
+) -> None:
+    """New times (and place, link) with the next sequence number."""
+    await conn.execute(
+        "UPDATE sessions SET starts_at = $2, ends_at = $3, place = $4, online_url = $5,"
+        " sequence = sequence + 1, updated_at = $6 WHERE id = $1",
+        session_id,
+        session.starts_at,
+        session.ends_at,
+        session.place,
+        session.online_url,
+        at,
+    )
+
+
+async def write_cancellation(
+    conn: asyncpg.Connection, session_id: UUID, reason: str, at: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE sessions SET cancelled_at = $2, cancel_reason = $3, sequence = sequence + 1,"
+        " updated_at = $2 WHERE id = $1",
+        session_id,
+        at,
+        reason,
+    )

@@ -1,7 +1,8 @@
-"""Pure domain logic of the recommendations service (no I/O beyond reading the rules text).
+"""Pure domain logic of the recommendations service (no I/O, no clock: time is passed in).
 
 Modules, each small and named for what it holds:
 - formatting: Indonesian number display (decimal comma) used in every explanation.
+- ids: ids derived from their cause (same decision, same id) and the texts' length limit.
 - catalogue: what the domain needs to know about a programme, and which ones fit a field.
 - facts: the inputs the read models supply (gap, staff profile, learning record, intervals).
 - rules: the HR office's rules file (weak SKM element -> competencies -> programmes).
@@ -11,4 +12,5 @@ Modules, each small and named for what it holds:
 - recommend: ranked personal recommendations with reasons in Indonesian and English.
 - nudges: persuasion for people who decline or skip training, with explicit escalation.
 - impact: Kirkpatrick level 4, the unit's element score after versus before training.
+- follow_ups: a gap that persists after its programme, as a gap of the later period.
 """

@@ -1,16 +1,17 @@
 """What the domain needs to know about a programme.
 
-The enrollment service owns the live catalogue; this service sees it through events, and tests
-and seeds use asn_platform.tangsel. A Protocol lets both feed the domain without conversion:
-tangsel.SeedProgramme satisfies it as it is.
+The enrollment service owns the live catalogue; this service keeps a read model of it, fed by
+enrollment's programme-catalogue-changed events, and hands the domain its active entries as
+``Programme`` values. Tests may pass any object with the same attributes (the Protocol), e.g.
+the seed catalogue's entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from asn_platform.tangsel import CATALOGUE_BY_CODE
 from asn_platform.vocabulary import LEADERSHIP_KINDS, Bidang, PositionType, ProgrammeKind
 
 
@@ -37,9 +38,23 @@ class ProgrammeInfo(Protocol):
     def benefit_en(self) -> str: ...
 
 
-Catalogue = Mapping[str, ProgrammeInfo]
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """One active entry of the catalogue read model."""
 
-DEFAULT_CATALOGUE: Catalogue = CATALOGUE_BY_CODE
+    code: str
+    title: str
+    kind: ProgrammeKind
+    competencies: tuple[str, ...]
+    target_fields: tuple[Bidang, ...]
+    jp: int
+    capacity: int
+    days: int
+    benefit_id: str
+    benefit_en: str
+
+
+Catalogue = Mapping[str, ProgrammeInfo]
 
 ALL_POSITIONS: frozenset[PositionType] = frozenset(PositionType)
 

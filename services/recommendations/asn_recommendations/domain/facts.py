@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from asn_platform.periods import Period
+from asn_platform.skm import SCALE
 from asn_platform.vocabulary import ELEMENTS, Bidang, ElementCode, Mutu, PositionType
 from asn_recommendations.domain.catalogue import Catalogue
 from asn_recommendations.domain.formatting import Number
@@ -54,7 +55,7 @@ class Gap:
     @property
     def nrr(self) -> Number:
         """The element's mean answer on the 1-4 scale."""
-        return self.score / 25
+        return self.score / SCALE
 
     @property
     def key(self) -> str:

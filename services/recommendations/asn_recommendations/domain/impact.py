@@ -16,6 +16,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from asn_platform.periods import Period, PeriodKind
+from asn_platform.skm import SCALE
 from asn_platform.vocabulary import ELEMENTS, ElementCode, Mutu
 from asn_recommendations.domain.formatting import (
     Number,
@@ -40,7 +41,7 @@ class ElementScore:
 
     @property
     def nrr(self) -> Number:
-        return self.score / 25
+        return self.score / SCALE
 
 
 class ImpactStatus(StrEnum):
@@ -157,7 +158,7 @@ def measure_impact(
 
     # Exact arithmetic whatever number type the scores came in; floats only in the result.
     delta_conv = Fraction(after.score) - Fraction(before.score)
-    delta_nrr = delta_conv / 25
+    delta_nrr = delta_conv / SCALE
     # Judge on the displayed precision, so float noise never reads as a change.
     shown = float(round(delta_conv, 2))
     if shown > min_change:

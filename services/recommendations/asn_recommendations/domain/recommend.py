@@ -112,96 +112,15 @@ def recommend_for(
     """
     own_gaps = [g for g in unit_gaps if g.unit_id == person.unit_id]
     own_field = person.bidang or unit_bidang or next((g.bidang for g in own_gaps), None)
-    done = record.completed_codes
-
-    def open_to_person(p: ProgrammeInfo) -> bool:
-        if p.code in done:
-            return False
-        return not (is_leadership(p) and person.position_type is not PositionType.STRUKTURAL)
-
-    reasons: dict[str, list[Reason]] = {}
-
-    def add(p: ProgrammeInfo, reason: Reason) -> None:
-        reasons.setdefault(p.code, []).append(reason)
-
-    # One reason per element: the most recent adequate gap (a unit may report the same weak
-    # element for a month and its quarter; counting both would double its weight).
-    latest: dict[ElementCode, Gap] = {}
-    for gap in sorted(own_gaps, key=lambda g: (g.period.first_day, g.period.key)):
-        if not gap.provisional:
-            latest[gap.element] = gap
-    for _, gap in sorted(latest.items()):
-        rule = rules.rule_for(gap.element, gap.bidang)
-        if rule is None or rule.action is not RuleAction.SCHEDULE:
-            continue
-        choices = fitting_programmes(rule.programmes, gap.bidang, catalogue)
-        for order, programme in enumerate(choices):
-            positions = relevant_positions(rule.positions, programme)
-            if person.position_type not in positions or not open_to_person(programme):
-                continue
-            weight = (
-                WEIGHT_GAP + WEIGHT_GAP_MUTU[gap.mutu] + max(0, WEIGHT_GAP_FIRST_CHOICE - 5 * order)
-            )
-            add(
-                programme,
-                Reason(
-                    ReasonKind.UNIT_GAP,
-                    weight,
-                    f"{gap_evidence_id(gap)} {rule.rationale_id}",
-                    f"{gap_evidence_en(gap)} {rule.rationale_en}".rstrip(),
-                    {**gap_data(gap), "rule_version": rules.version, "rule_line": rule.line},
-                ),
-            )
-
+    found = _Reasons(person, record.completed_codes)
+    _add_gap_reasons(found, own_gaps, rules, catalogue)
     if own_field is not None:
-        label_id, label_en = BIDANG_LABELS[own_field]
-        for programme in _by_code(catalogue.values()):
-            if (
-                programme.target_fields
-                and own_field in programme.target_fields
-                and not is_leadership(programme)
-                and open_to_person(programme)
-            ):
-                add(
-                    programme,
-                    Reason(
-                        ReasonKind.FIELD,
-                        WEIGHT_FIELD,
-                        f"Pelatihan teknis untuk bidang {label_id}, bidang kerja Anda.",
-                        f"Technical training for {label_en}, your field of work.",
-                        {"bidang": own_field.value},
-                    ),
-                )
-
+        _add_field_reasons(found, own_field, catalogue)
     if person.position_type is PositionType.STRUKTURAL:
-        leader = _next_leadership(catalogue, done)
-        if leader is not None:
-            add(
-                leader,
-                Reason(
-                    ReasonKind.LEADERSHIP,
-                    WEIGHT_LEADERSHIP,
-                    f"Sebagai pejabat struktural, Anda belum mengikuti {leader.title} "
-                    f"({leader.code}), jenjang kepemimpinan berikutnya bagi Anda.",
-                    f"As a structural official you have not yet taken {leader.title} "
-                    f"({leader.code}), your next step on the leadership ladder.",
-                    {"position_type": person.position_type.value, "kind": leader.kind.value},
-                ),
-            )
-
-    shortfall = max(0.0, ANNUAL_JP_MINIMUM - record.jp_this_year)
-    if shortfall > 0:
-        if not any(catalogue[c].jp >= shortfall for c in reasons):
-            filler = _jp_filler(catalogue, own_field, shortfall, set(reasons), open_to_person)
-            if filler is not None:
-                reasons.setdefault(filler.code, [])
-        for code in list(reasons):
-            programme = catalogue[code]
-            closes = programme.jp >= shortfall
-            add(programme, _jp_reason(year, record.jp_this_year, shortfall, programme, closes))
-
+        _add_leadership_reason(found, catalogue)
+    _add_jp_reasons(found, year, record, own_field, catalogue)
     ranked = sorted(
-        ((sum(r.weight for r in rs), code, rs) for code, rs in reasons.items()),
+        ((sum(r.weight for r in rs), code, rs) for code, rs in found.by_code.items()),
         key=lambda item: (-item[0], item[1]),
     )
     out = tuple(
@@ -216,6 +135,116 @@ def recommend_for(
         for i, (score, code, rs) in enumerate(ranked)
     )
     return out if limit is None else out[:limit]
+
+
+@dataclass
+class _Reasons:
+    """The reasons found so far per programme code, for one person."""
+
+    person: StaffProfile
+    done: frozenset[str]
+    by_code: dict[str, list[Reason]] = field(default_factory=dict)
+
+    def open_to_person(self, p: ProgrammeInfo) -> bool:
+        if p.code in self.done:
+            return False
+        return not (is_leadership(p) and self.person.position_type is not PositionType.STRUKTURAL)
+
+    def add(self, p: ProgrammeInfo, reason: Reason) -> None:
+        self.by_code.setdefault(p.code, []).append(reason)
+
+
+def _add_gap_reasons(
+    found: _Reasons, own_gaps: Sequence[Gap], rules: RuleSet, catalogue: Catalogue
+) -> None:
+    # One reason per element: the most recent adequate gap (a unit may report the same weak
+    # element for a month and its quarter; counting both would double its weight).
+    latest: dict[ElementCode, Gap] = {}
+    for gap in sorted(own_gaps, key=lambda g: (g.period.first_day, g.period.key)):
+        if not gap.provisional:
+            latest[gap.element] = gap
+    for _, gap in sorted(latest.items()):
+        rule = rules.rule_for(gap.element, gap.bidang)
+        if rule is None or rule.action is not RuleAction.SCHEDULE:
+            continue
+        choices = fitting_programmes(rule.programmes, gap.bidang, catalogue)
+        for order, programme in enumerate(choices):
+            positions = relevant_positions(rule.positions, programme)
+            if found.person.position_type not in positions or not found.open_to_person(programme):
+                continue
+            weight = (
+                WEIGHT_GAP + WEIGHT_GAP_MUTU[gap.mutu] + max(0, WEIGHT_GAP_FIRST_CHOICE - 5 * order)
+            )
+            found.add(
+                programme,
+                Reason(
+                    ReasonKind.UNIT_GAP,
+                    weight,
+                    f"{gap_evidence_id(gap)} {rule.rationale_id}",
+                    f"{gap_evidence_en(gap)} {rule.rationale_en}".rstrip(),
+                    {**gap_data(gap), "rule_version": rules.version, "rule_line": rule.line},
+                ),
+            )
+
+
+def _add_field_reasons(found: _Reasons, own_field: Bidang, catalogue: Catalogue) -> None:
+    label_id, label_en = BIDANG_LABELS[own_field]
+    for programme in _by_code(catalogue.values()):
+        if (
+            programme.target_fields
+            and own_field in programme.target_fields
+            and not is_leadership(programme)
+            and found.open_to_person(programme)
+        ):
+            found.add(
+                programme,
+                Reason(
+                    ReasonKind.FIELD,
+                    WEIGHT_FIELD,
+                    f"Pelatihan teknis untuk bidang {label_id}, bidang kerja Anda.",
+                    f"Technical training for {label_en}, your field of work.",
+                    {"bidang": own_field.value},
+                ),
+            )
+
+
+def _add_leadership_reason(found: _Reasons, catalogue: Catalogue) -> None:
+    leader = _next_leadership(catalogue, found.done)
+    if leader is None:
+        return
+    found.add(
+        leader,
+        Reason(
+            ReasonKind.LEADERSHIP,
+            WEIGHT_LEADERSHIP,
+            f"Sebagai pejabat struktural, Anda belum mengikuti {leader.title} "
+            f"({leader.code}), jenjang kepemimpinan berikutnya bagi Anda.",
+            f"As a structural official you have not yet taken {leader.title} "
+            f"({leader.code}), your next step on the leadership ladder.",
+            {"position_type": found.person.position_type.value, "kind": leader.kind.value},
+        ),
+    )
+
+
+def _add_jp_reasons(
+    found: _Reasons,
+    year: int,
+    record: LearningRecord,
+    own_field: Bidang | None,
+    catalogue: Catalogue,
+) -> None:
+    shortfall = max(0.0, ANNUAL_JP_MINIMUM - record.jp_this_year)
+    if shortfall <= 0:
+        return
+    reasons = found.by_code
+    if not any(catalogue[c].jp >= shortfall for c in reasons):
+        filler = _jp_filler(catalogue, own_field, shortfall, set(reasons), found.open_to_person)
+        if filler is not None:
+            reasons.setdefault(filler.code, [])
+    for code in list(reasons):
+        programme = catalogue[code]
+        closes = programme.jp >= shortfall
+        found.add(programme, _jp_reason(year, record.jp_this_year, shortfall, programme, closes))
 
 
 def jp_status_id(year: int, jp: float) -> str:

@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -25,12 +24,13 @@ from asn_platform.vocabulary import (
     ManagerialCompetency,
     PositionType,
 )
-from asn_recommendations.domain.catalogue import DEFAULT_CATALOGUE, Catalogue, fits_field
+from asn_recommendations.domain.catalogue import Catalogue, fits_field
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+_PROGRAMME_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")  # the contracts' ProgrammeCode
 
 
 class RuleAction(StrEnum):
@@ -116,23 +116,15 @@ class RulesError(ValueError):
 
 
 def load_rules(
-    text: str, *, source: str = "rules.yaml", catalogue: Catalogue = DEFAULT_CATALOGUE
+    text: str, *, source: str = "rules.yaml", catalogue: Catalogue | None = None
 ) -> RuleSet:
-    """Parse and validate rules text; raises RulesError naming each bad line and why."""
+    """Parse and validate rules text; raises RulesError naming each bad line and why.
+
+    Without a catalogue only the structure is checked (programme codes well formed, not
+    repeated): the service's catalogue is a read model that may not hold every programme yet.
+    With one, codes must be in it and a field's rule must name a programme open to that field.
+    """
     return _Parser(source, catalogue).parse(text)
-
-
-def default_rules_text() -> str:
-    """The rules file shipped with the service (rules/default_rules.yaml)."""
-    return (
-        resources.files("asn_recommendations")
-        .joinpath("rules/default_rules.yaml")
-        .read_text(encoding="utf-8")
-    )
-
-
-def load_default_rules(catalogue: Catalogue = DEFAULT_CATALOGUE) -> RuleSet:
-    return load_rules(default_rules_text(), source="default_rules.yaml", catalogue=catalogue)
 
 
 def _line(node: Node) -> int:
@@ -155,7 +147,7 @@ _RULE_KEYS = (
 
 
 class _Parser:
-    def __init__(self, source: str, catalogue: Catalogue) -> None:
+    def __init__(self, source: str, catalogue: Catalogue | None) -> None:
         self.source = source
         self.catalogue = catalogue
         self.problems: list[RuleProblem] = []
@@ -287,42 +279,9 @@ class _Parser:
         if items is None:
             return None
         before = len(self.problems)
-
-        element: ElementCode | None = None
-        if "element" in items:
-            el_node = items["element"][1]
-            text = self.text(el_node, "element")
-            if text is not None:
-                try:
-                    element = ElementCode(text)
-                except ValueError:
-                    self.fail(el_node, f"unsur {text!r} tidak dikenal; gunakan U1 sampai U9")
-
-        bidang: Bidang | None = None
-        if "bidang" in items:
-            b_node = items["bidang"][1]
-            text = self.text(b_node, "bidang")
-            if text is not None:
-                try:
-                    bidang = Bidang(text)
-                except ValueError:
-                    choices = ", ".join(b.value for b in Bidang)
-                    self.fail(b_node, f"bidang {text!r} tidak dikenal; pilihan: {choices}")
-
-        # None when the action itself is bad: its dependent checks would only add noise.
-        action: RuleAction | None = RuleAction.SCHEDULE
-        if "action" in items:
-            a_node = items["action"][1]
-            text = self.text(a_node, "action")
-            action = None
-            if text is not None:
-                try:
-                    action = RuleAction(text)
-                except ValueError:
-                    self.fail(
-                        a_node, f"action {text!r} tidak dikenal; pilihan: schedule, flag_management"
-                    )
-
+        element = self.element(items)
+        bidang = self.bidang(items)
+        action = self.action(items)
         competencies = (
             self.competencies(items["competencies"][1]) if "competencies" in items else ()
         )
@@ -334,25 +293,8 @@ class _Parser:
         rationale_en = ""
         if "rationale_en" in items:
             rationale_en = self.text(items["rationale_en"][1], "rationale_en") or ""
-
         if action is RuleAction.SCHEDULE:
-            if "programmes" not in items:
-                self.fail(node, "aturan schedule wajib punya 'programmes'")
-            elif not programmes and len(self.problems) == before:
-                self.fail(items["programmes"][1], "daftar programmes kosong")
-            if "competencies" not in items:
-                self.fail(node, "aturan schedule wajib punya 'competencies'")
-            if bidang is not None and programmes:
-                fitting = [
-                    c
-                    for c in programmes
-                    if c in self.catalogue and fits_field(self.catalogue[c], bidang)
-                ]
-                if not fitting:
-                    self.fail(
-                        items["programmes"][1],
-                        f"tidak ada program dalam daftar yang terbuka untuk bidang {bidang.value}",
-                    )
+            self.check_schedule(node, items, programmes, bidang, before)
         elif action is RuleAction.FLAG_MANAGEMENT and "programmes" in items and programmes:
             self.fail(
                 items["programmes"][0],
@@ -372,6 +314,70 @@ class _Parser:
             rationale_en=rationale_en,
             line=_line(node),
         )
+
+    def element(self, items: dict[str, tuple[Node, Node]]) -> ElementCode | None:
+        if "element" not in items:
+            return None
+        el_node = items["element"][1]
+        text = self.text(el_node, "element")
+        if text is None:
+            return None
+        try:
+            return ElementCode(text)
+        except ValueError:
+            self.fail(el_node, f"unsur {text!r} tidak dikenal; gunakan U1 sampai U9")
+            return None
+
+    def bidang(self, items: dict[str, tuple[Node, Node]]) -> Bidang | None:
+        if "bidang" not in items:
+            return None
+        b_node = items["bidang"][1]
+        text = self.text(b_node, "bidang")
+        if text is None:
+            return None
+        try:
+            return Bidang(text)
+        except ValueError:
+            choices = ", ".join(b.value for b in Bidang)
+            self.fail(b_node, f"bidang {text!r} tidak dikenal; pilihan: {choices}")
+            return None
+
+    def action(self, items: dict[str, tuple[Node, Node]]) -> RuleAction | None:
+        """None when the action itself is bad: its dependent checks would only add noise."""
+        if "action" not in items:
+            return RuleAction.SCHEDULE
+        a_node = items["action"][1]
+        text = self.text(a_node, "action")
+        if text is None:
+            return None
+        try:
+            return RuleAction(text)
+        except ValueError:
+            self.fail(a_node, f"action {text!r} tidak dikenal; pilihan: schedule, flag_management")
+            return None
+
+    def check_schedule(
+        self,
+        node: Node,
+        items: dict[str, tuple[Node, Node]],
+        programmes: tuple[str, ...],
+        bidang: Bidang | None,
+        before: int,
+    ) -> None:
+        if "programmes" not in items:
+            self.fail(node, "aturan schedule wajib punya 'programmes'")
+        elif not programmes and len(self.problems) == before:
+            self.fail(items["programmes"][1], "daftar programmes kosong")
+        if "competencies" not in items:
+            self.fail(node, "aturan schedule wajib punya 'competencies'")
+        if bidang is not None and programmes and self.catalogue is not None:
+            catalogue = self.catalogue
+            fitting = [c for c in programmes if c in catalogue and fits_field(catalogue[c], bidang)]
+            if not fitting:
+                self.fail(
+                    items["programmes"][1],
+                    f"tidak ada program dalam daftar yang terbuka untuk bidang {bidang.value}",
+                )
 
     def competencies(self, node: Node) -> tuple[str, ...]:
         out: list[str] = []
@@ -394,7 +400,9 @@ class _Parser:
             code = self.text(item, "kode program")
             if code is None:
                 continue
-            if code not in self.catalogue:
+            if not _PROGRAMME_CODE.match(code):
+                self.fail(item, f"kode program {code!r} tidak sah (huruf besar, angka, - atau _)")
+            elif self.catalogue is not None and code not in self.catalogue:
                 self.fail(item, f"kode program {code!r} tidak ada di katalog")
             elif code in out:
                 self.fail(item, f"kode program {code!r} disebut dua kali")

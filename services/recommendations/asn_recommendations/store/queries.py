@@ -6,13 +6,12 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 
 import asyncpg
 
 from asn_platform.periods import Period
-from asn_platform.tangsel import UNITS_BY_ID
+from asn_platform.skm import converted_mean
 from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu, PositionType
 from asn_recommendations.domain.decisions import PriorSchedule
@@ -159,10 +158,7 @@ async def open_gaps(conn: Conn, unit_id: str) -> list[Gap]:
 
 async def unit_bidang(conn: Conn, unit_id: str) -> Bidang | None:
     value = await conn.fetchval("SELECT bidang FROM rm_units WHERE unit_id = $1", unit_id)
-    if value is not None:
-        return Bidang(value)
-    seed = UNITS_BY_ID.get(unit_id)
-    return seed.bidang if seed else None
+    return Bidang(value) if value is not None else None
 
 
 async def element_scores(
@@ -202,7 +198,7 @@ async def element_scores(
         n = int(r["answer_count"])
         if n and (r["period"] not in best or n >= best[r["period"]][1]):
             # Exact mean x 25; the domain keeps Fractions exact until display.
-            best[r["period"]] = (Fraction(int(r["answer_sum"]) * 25, n), n, None)
+            best[r["period"]] = (converted_mean(int(r["answer_sum"]), n), n, None)
     out = []
     for key, (score, n, mutu) in best.items():
         need = required.get(key)

@@ -58,12 +58,13 @@ READ_MODEL_TABLES: tuple[str, ...] = (
     "rm_enrollments",
     "rm_non_attendance",
     "rm_bookings",
+    "rm_programmes",
 )
 
 NON_ATTENDANCE = (EnrollmentStatus.DECLINED, EnrollmentStatus.NO_SHOW)
 
 
-def _latest(facts: Iterable[Fact[E]], key: Any, moment: Any) -> list[Fact[E]]:
+def latest(facts: Iterable[Fact[E]], key: Any, moment: Any) -> list[Fact[E]]:
     """Per key, the fact with the greatest (moment, event id): the last-writer rule."""
     best: dict[Any, Fact[E]] = {}
     for fact in facts:
@@ -77,7 +78,7 @@ def _latest(facts: Iterable[Fact[E]], key: Any, moment: Any) -> list[Fact[E]]:
     return list(best.values())
 
 
-def _newer(table: str, moment: str) -> str:
+def newer(table: str, moment: str) -> str:
     """The ON CONFLICT guard of the last-writer rule (uuid compares bytewise, like UUID.int)."""
     return f"(excluded.{moment}, excluded.event_id) > ({table}.{moment}, {table}.event_id)"
 
@@ -97,7 +98,7 @@ ON CONFLICT (gap_key) DO UPDATE SET
     previous_score_converted = excluded.previous_score_converted,
     threshold = excluded.threshold, detected_at = excluded.detected_at,
     event_id = excluded.event_id
-WHERE {_newer("rm_gaps", "detected_at")}
+WHERE {newer("rm_gaps", "detected_at")}
 """
 
 _UPSERT_UNIT = f"""
@@ -105,7 +106,7 @@ INSERT INTO rm_units (unit_id, unit_name, bidang, seen_at, event_id) VALUES ($1,
 ON CONFLICT (unit_id) DO UPDATE SET
     unit_name = excluded.unit_name, bidang = excluded.bidang, seen_at = excluded.seen_at,
     event_id = excluded.event_id
-WHERE rm_units.event_id IS NULL OR {_newer("rm_units", "seen_at")}
+WHERE rm_units.event_id IS NULL OR {newer("rm_units", "seen_at")}
 """
 
 # survey-submitted knows the unit's field but not its name: it only fills a unit not yet seen,
@@ -123,7 +124,7 @@ def gap_key_of(ev: ServiceGapDetected) -> str:
 
 async def apply_gaps(conn: Conn, facts: Sequence[Fact[ServiceGapDetected]]) -> None:
     rows = []
-    for fact in _latest(facts, gap_key_of, lambda e: e.detected_at):
+    for fact in latest(facts, gap_key_of, lambda e: e.detected_at):
         ev = fact.event
         period = Period.parse(ev.period)
         rows.append(
@@ -153,7 +154,7 @@ async def apply_gaps(conn: Conn, facts: Sequence[Fact[ServiceGapDetected]]) -> N
         await conn.executemany(_UPSERT_GAP, rows)
     units = [
         (f.event.unit_id, f.event.unit_name, f.event.bidang.value, f.event.detected_at, f.event_id)
-        for f in _latest(facts, lambda e: e.unit_id, lambda e: e.detected_at)
+        for f in latest(facts, lambda e: e.unit_id, lambda e: e.detected_at)
     ]
     if units:
         await conn.executemany(_UPSERT_UNIT, units)
@@ -217,7 +218,7 @@ ON CONFLICT (nip) DO UPDATE SET
     position = excluded.position, position_type = excluded.position_type,
     rank = excluded.rank, supervisor_nip = excluded.supervisor_nip, active = excluded.active,
     changed_at = excluded.changed_at, event_id = excluded.event_id
-WHERE {_newer("rm_profiles", "changed_at")}
+WHERE {newer("rm_profiles", "changed_at")}
 """
 
 
@@ -236,7 +237,7 @@ async def apply_profiles(conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -
             ev.changed_at,
             f.event_id,
         )
-        for f in _latest(facts, lambda e: e.nip, lambda e: e.changed_at)
+        for f in latest(facts, lambda e: e.nip, lambda e: e.changed_at)
         for ev in (f.event,)
     ]
     if rows:
@@ -257,7 +258,7 @@ ON CONFLICT (enrollment_id) DO UPDATE SET
     completed_at = excluded.completed_at, completed_on = excluded.completed_on,
     session_id = excluded.session_id, scheduled_programme_id = excluded.scheduled_programme_id,
     event_id = excluded.event_id
-WHERE {_newer("rm_completions", "completed_at")}
+WHERE {newer("rm_completions", "completed_at")}
 """
 
 
@@ -278,7 +279,7 @@ async def apply_completions(conn: Conn, facts: Sequence[Fact[TrainingCompleted]]
             ev.scheduled_programme_id,
             f.event_id,
         )
-        for f in _latest(facts, lambda e: e.enrollment_id, lambda e: e.completed_at)
+        for f in latest(facts, lambda e: e.enrollment_id, lambda e: e.completed_at)
         for ev in (f.event,)
     ]
     if rows:
@@ -296,7 +297,7 @@ ON CONFLICT (enrollment_id) DO UPDATE SET
     session_id = excluded.session_id, scheduled_programme_id = excluded.scheduled_programme_id,
     status = excluded.status, previous_status = excluded.previous_status,
     changed_at = excluded.changed_at, event_id = excluded.event_id
-WHERE {_newer("rm_enrollments", "changed_at")}
+WHERE {newer("rm_enrollments", "changed_at")}
 """
 
 _INSERT_NON_ATTENDANCE = """
@@ -319,7 +320,7 @@ async def apply_enrollments(conn: Conn, facts: Sequence[Fact[EnrollmentChanged]]
             ev.changed_at,
             f.event_id,
         )
-        for f in _latest(facts, lambda e: e.enrollment_id, lambda e: e.changed_at)
+        for f in latest(facts, lambda e: e.enrollment_id, lambda e: e.changed_at)
         for ev in (f.event,)
     ]
     if rows:
@@ -381,6 +382,7 @@ _ORDER_BY = {
     "rm_enrollments": "enrollment_id",
     "rm_non_attendance": "enrollment_id, status, changed_at",
     "rm_bookings": "scheduled_programme_id, session_ref, nip",
+    "rm_programmes": "code",
 }
 
 

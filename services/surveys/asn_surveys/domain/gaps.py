@@ -18,11 +18,10 @@ from enum import StrEnum
 from fractions import Fraction
 
 from asn_platform.periods import Period
+from asn_platform.skm import LOWEST_BAIK, NumberLike, mutu_of, round_half_up, to_fraction
 from asn_platform.vocabulary import Bidang, ElementCode, Mutu
-from asn_surveys.domain.mutu import mutu_of
-from asn_surveys.domain.rounding import NumberLike, round_half_up, to_fraction
 
-DEFAULT_THRESHOLD = Decimal("76.61")  # lowest "Baik" (B) value
+DEFAULT_THRESHOLD = LOWEST_BAIK
 STABLE_BAND = Fraction(1)  # |change| <= 1.0 point counts as unchanged
 
 

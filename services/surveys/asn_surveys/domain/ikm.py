@@ -14,11 +14,9 @@ from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
+from asn_platform.skm import NumberLike, converted, mutu_of, round_half_up, to_fraction
 from asn_platform.vocabulary import ElementCode, Mutu
-from asn_surveys.domain.mutu import mutu_of
-from asn_surveys.domain.rounding import NumberLike, round_half_up, to_fraction
 
-SCALE = 25  # converted = index x 25, so the 1..4 scale maps to 25..100
 ANSWER_VALUES = (1, 2, 3, 4)
 ELEMENT_CODES: tuple[ElementCode, ...] = tuple(ElementCode)
 
@@ -69,22 +67,32 @@ def validate_weights(raw: WeightsInput | None) -> Weights:
             problems.append((code.value, f"harus lebih dari 0, bukan {weight} (must be positive)"))
             continue
         weights[code] = weight
-    for code in ELEMENT_CODES:
-        if code not in weights and not any(p[0] == code.value for p in problems):
-            problems.append((code.value, "tidak ada; kesembilan unsur wajib (missing)"))
-    if not problems:
-        total = sum(weights.values(), Fraction(0))
-        if total != 1:
-            problems.append(
-                (
-                    "total",
-                    f"jumlah harus tepat 1, sekarang {total} ≈ {float(total):.6f} "
-                    "(weights must sum to exactly 1; write 1/9, not 0.11)",
-                )
-            )
+    problems += _set_problems(weights, problems)
     if problems:
         raise WeightsError(problems)
     return MappingProxyType({code: weights[code] for code in ELEMENT_CODES})
+
+
+def _set_problems(
+    weights: Mapping[ElementCode, Fraction], found: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """What is wrong with the set as a whole: elements missing, or a total other than 1
+    (judged only when each weight given was fine)."""
+    problems = [
+        (code.value, "tidak ada; kesembilan unsur wajib (missing)")
+        for code in ELEMENT_CODES
+        if code not in weights and not any(p[0] == code.value for p in found)
+    ]
+    total = sum(weights.values(), Fraction(0))
+    if not found and not problems and total != 1:
+        problems.append(
+            (
+                "total",
+                f"jumlah harus tepat 1, sekarang {total} ≈ {float(total):.6f} "
+                "(weights must sum to exactly 1; write 1/9, not 0.11)",
+            )
+        )
+    return problems
 
 
 def nrr(total: int, count: int) -> Fraction:
@@ -92,11 +100,6 @@ def nrr(total: int, count: int) -> Fraction:
     if count <= 0:
         raise NoResponsesError("NRR tanpa jawaban tidak terdefinisi (no answers)")
     return Fraction(total, count)
-
-
-def converted(value: NumberLike) -> Fraction:
-    """Index on the 1..4 scale -> converted score on the 25..100 scale."""
-    return to_fraction(value) * SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,16 +180,16 @@ def compute_ikm(
                 total=total,
                 weight=exact_weights[code],
                 nrr=value,
-                converted=value * SCALE,
-                mutu=mutu_of(value * SCALE),
+                converted=converted(value),
+                mutu=mutu_of(converted(value)),
             )
         )
     return IkmResult(
         n=n,
         elements=tuple(scores),
         ikm=index,
-        converted=index * SCALE,
-        mutu=mutu_of(index * SCALE),
+        converted=converted(index),
+        mutu=mutu_of(converted(index)),
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from asn_platform.periods import Period
+from asn_platform.skm import mutu_label, round_half_up
 from asn_platform.vocabulary import (
     EDUCATION_LABELS,
     ELEMENTS,
@@ -24,8 +25,6 @@ from asn_platform.vocabulary import (
 )
 from asn_surveys.domain.aggregate import PROFILE_DIMENSIONS, SurveyAggregate
 from asn_surveys.domain.ikm import IkmResult, WeightsInput
-from asn_surveys.domain.mutu import mutu_label
-from asn_surveys.domain.rounding import round_half_up
 from asn_surveys.domain.sample import required_sample
 
 WEAKEST_COUNT = 3

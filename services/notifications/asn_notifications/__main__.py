@@ -1,0 +1,3 @@
+from asn_notifications.bootstrap import main
+
+main()

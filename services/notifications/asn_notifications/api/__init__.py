@@ -1,0 +1,1 @@
+"""Thin HTTP routes: contacts, undelivered messages and re-send, certificates, verification."""

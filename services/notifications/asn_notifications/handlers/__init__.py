@@ -1,0 +1,1 @@
+"""One small async function per event or command, taking a UnitOfWork first."""

@@ -1,0 +1,1 @@
+"""Thin Kafka consumers: each binds the inbox transaction to a unit of work and calls handlers/."""

@@ -1,0 +1,1 @@
+"""Kafka consumers of the surveys service (thin: bind the inbox transaction, call handlers/)."""

@@ -1,0 +1,3 @@
+from asn_webhooks.main import main
+
+main()

@@ -1,0 +1,3 @@
+from asn_devkit.demo import main
+
+main()
