@@ -28,15 +28,15 @@ import secrets
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import psutil
+from bulk_responses import CODES, bulk_load, quiesce
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -57,12 +57,9 @@ from asn_devkit.embedded.processes import free_port
 from asn_platform.db import with_database
 from asn_platform.kafka import ensure_topics
 from asn_platform.tangsel import UNITS
-from asn_platform.timezone import JAKARTA
-from asn_platform.vocabulary import AgeBand, Education, Occupation
-from asn_surveys.domain.aggregate import ANSWER_COUNTERS, COUNTER_NAMES, PROFILE_COUNTERS
+from asn_platform.vocabulary import Education, Occupation
 
 console = Console(width=132)  # wide enough for the tables when the output is captured
-CODES = [f"U{i}" for i in range(1, 10)]
 IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
 
 
@@ -283,138 +280,6 @@ def health_maker() -> Request:
     return lambda: ("GET", "/health", b"")
 
 
-# --- bulk load ----------------------------------------------------------------------------------
-def _age_for(rnd: random.Random) -> int:
-    return rnd.randint(17, 78)
-
-
-def bulk_rows(count: int, year: int, seed: int = 11) -> Iterator[tuple[object, ...]]:
-    """Random responses over a year, each unit with its own quality level."""
-    rnd = random.Random(seed)
-    quality = {u.unit_id: rnd.uniform(2.3, 3.7) for u in UNITS}
-    start = datetime(year, 1, 1, tzinfo=JAKARTA)
-    seconds_in_year = 365 * 86400
-    educations = [e.value for e in Education]
-    occupations = [o.value for o in Occupation]
-    for _ in range(count):
-        unit = rnd.choice(UNITS)
-        q = quality[unit.unit_id]
-        answers = [min(4, max(1, round(rnd.gauss(q, 0.7)))) for _ in CODES]
-        at = start + timedelta(seconds=rnd.randrange(seconds_in_year))
-        yield (
-            uuid.UUID(int=rnd.getrandbits(128), version=4),
-            unit.unit_id,
-            rnd.choice(unit.services),
-            at,
-            "kafka",
-            *answers,
-            rnd.choice("LP"),
-            _age_for(rnd),
-            rnd.choice(educations),
-            rnd.choice(occupations),
-        )
-
-
-BULK_COLUMNS = [
-    "response_id", "unit_id", "service", "submitted_at", "channel", *[c.lower() for c in CODES],
-    "sex", "age", "education", "occupation",
-]  # fmt: skip
-
-_AGE_SQL = {
-    AgeBand.UNDER_20.value: "age < 20",
-    AgeBand.A60_PLUS.value: "age >= 60",
-}
-_PROFILE_SQL_COLUMN = {"sex": "sex", "education": "education", "occupation": "occupation"}
-
-
-def _counter_sql(name: str) -> str:
-    """The SQL aggregate that equals counter `name` over a group of responses."""
-    if name == "n":
-        return "count(*)"
-    if name.startswith("sum_"):
-        return f"sum({name[4:]})"
-    for (code, value), counter in ANSWER_COUNTERS.items():
-        if counter == name:
-            return f"count(*) FILTER (WHERE {code.value.lower()} = {value})"
-    for (dimension, value), counter in PROFILE_COUNTERS.items():
-        if counter != name:
-            continue
-        if dimension == "age_band":
-            if value in _AGE_SQL:
-                cond = _AGE_SQL[value]
-            else:
-                low, high = value.split("-")
-                cond = f"age BETWEEN {int(low)} AND {int(high)}"
-        else:
-            cond = f"{_PROFILE_SQL_COLUMN[dimension]} = '{value}'"
-        return f"count(*) FILTER (WHERE {cond})"
-    raise KeyError(name)
-
-
-def build_buckets_sql(year: int) -> str:
-    """One pass over a year of loaded responses: 4 periods x (unit, unit+service) each,
-    keyed as the service keys them (Asia/Jakarta calendar)."""
-    aggs = ", ".join(f"{_counter_sql(c)}" for c in COUNTER_NAMES)
-    return f"""
-INSERT INTO ikm_buckets (unit_id, period_key, service, {", ".join(COUNTER_NAMES)})
-SELECT unit_id, period_key, coalesce(service, ''), {aggs}
-FROM (
-    SELECT r.*, (r.submitted_at AT TIME ZONE 'Asia/Jakarta') AS lt FROM responses r
-    WHERE submitted_at >= '{year}-01-01T00:00:00+07:00'
-      AND submitted_at < '{year + 1}-01-01T00:00:00+07:00'
-) r
-CROSS JOIN LATERAL (VALUES
-    (extract(year FROM lt)::int || '-M' || extract(month FROM lt)::int),
-    (extract(year FROM lt)::int || '-Q' || ((extract(month FROM lt)::int - 1) / 3 + 1)),
-    (extract(year FROM lt)::int || '-S' || ((extract(month FROM lt)::int - 1) / 6 + 1)),
-    (extract(year FROM lt)::int || '-Y')
-) AS p(period_key)
-GROUP BY GROUPING SETS ((unit_id, period_key, service), (unit_id, period_key))
-"""
-
-
-async def bulk_load(dsn: str, count: int, year: int, progress: Progress) -> dict[str, float]:
-    conn = await asyncpg.connect(dsn)
-    timings: dict[str, float] = {}
-    try:
-        task = progress.add_task(f"COPY {count:,} responses", total=count)
-        started = time.perf_counter()
-        rows = bulk_rows(count, year)
-        chunk = 50_000
-        done = 0
-        while done < count:
-            batch = [next(rows) for _ in range(min(chunk, count - done))]
-            await conn.copy_records_to_table("responses", records=batch, columns=BULK_COLUMNS)
-            done += len(batch)
-            progress.update(task, completed=done)
-        timings["copy_s"] = time.perf_counter() - started
-        task = progress.add_task("aggregate rows (one SQL pass)", total=1)
-        started = time.perf_counter()
-        await conn.execute(
-            f"DELETE FROM ikm_buckets WHERE period_key LIKE '{year}-%'"
-        )  # fresh rows for the bulk year only
-        await conn.execute(build_buckets_sql(year))
-        timings["aggregate_s"] = time.perf_counter() - started
-        progress.update(task, completed=1)
-    finally:
-        await conn.close()
-    return timings
-
-
-async def quiesce(dsn: str) -> float:
-    """VACUUM ANALYZE and CHECKPOINT, so that each measured run starts from a quiet database
-    (no autovacuum or checkpoint left over from the previous phase): runs compare fairly."""
-    started = time.perf_counter()
-    conn = await asyncpg.connect(dsn)
-    try:
-        for table in ("responses", "ikm_buckets", "gap_state", "outbox"):
-            await conn.execute(f"VACUUM (ANALYZE) {table}")
-        await conn.execute("CHECKPOINT")
-    finally:
-        await conn.close()
-    return time.perf_counter() - started
-
-
 async def query_latencies(
     port: int, paths: list[str], repeats: int, progress: Progress
 ) -> dict[str, Run]:
@@ -588,7 +453,15 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
 
     stored_before = await _count(dsn)
     with progress:
-        timings = await bulk_load(dsn, args.responses, args.bulk_year, progress)
+        tasks: dict[str, Any] = {}
+
+        def on_progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                label = f"COPY {total:,} responses" if step == "copy" else "aggregate rows"
+                tasks[step] = progress.add_task(label, total=total)
+            progress.update(tasks[step], completed=done)
+
+        timings = await bulk_load(dsn, args.responses, args.bulk_year, on_progress)
         vacuum_s = await quiesce(dsn)
     stored = await _count(dsn)
     console.print(

@@ -185,6 +185,9 @@ def service_rules(access: ServiceAccess) -> list[Rule]:
     rules: list[Rule] = []
     for topic in access.writes:
         rules.append(("TOPIC", topic, "LITERAL", "WRITE"))
+    for topic in (*access.reads, *access.rpc_serves):
+        # READ on the twin too: the service lists and re-drives its own dead letters
+        rules.append(("TOPIC", t.dead_letter_topic(topic), "LITERAL", "READ"))
     for topic in access.reads:
         rules.append(("TOPIC", topic, "LITERAL", "READ"))
         rules.append(("TOPIC", t.dead_letter_topic(topic), "LITERAL", "WRITE"))

@@ -277,22 +277,56 @@ async def read_dead_letters(
     dlq = dlq_topic_of(topic)
     consumer = _reader(bootstrap, settings)
     await consumer.start()
-    found: list[DeadLetter] = []
     try:
         parts = [TopicPartition(dlq, p) for p in await _partitions(consumer, dlq)]
-        consumer.assign(parts)
-        for tp in parts:
-            consumer.seek(tp, from_offset)
-        while len(found) < limit:
-            batch = await consumer.getmany(timeout_ms=idle_ms, max_records=limit - len(found))
-            if not batch:
-                break
-            for records in batch.values():
-                found.extend(DeadLetter.from_record(r) for r in records)
+        found = await _read_assigned(consumer, parts, from_offset, limit, idle_ms)
     finally:
         await consumer.stop()
     found.sort(key=lambda d: (d.partition, d.offset))
     return found[:limit]
+
+
+async def read_dead_letters_of(
+    bootstrap: str,
+    dlq_topics: Sequence[str],
+    *,
+    limit: int = 1000,
+    idle_ms: int = 300,
+    settings: PlatformSettings | None = None,
+) -> list[DeadLetter]:
+    """The dead letters of several DLQ topics with one reader; a topic that does not exist
+    (yet) has none. Ordered by topic, partition, offset."""
+    consumer = _reader(bootstrap, settings)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()  # all topics (see _partitions)
+        parts = [
+            TopicPartition(topic, p)
+            for topic in dlq_topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        found = await _read_assigned(consumer, parts, 0, limit, idle_ms) if parts else []
+    finally:
+        await consumer.stop()
+    found.sort(key=lambda d: (d.dlq_topic, d.partition, d.offset))
+    return found[:limit]
+
+
+async def _read_assigned(
+    consumer: AIOKafkaConsumer, parts: list[TopicPartition], from_offset: int, limit: int,
+    idle_ms: int,
+) -> list[DeadLetter]:  # fmt: skip
+    consumer.assign(parts)
+    for tp in parts:
+        consumer.seek(tp, from_offset)
+    found: list[DeadLetter] = []
+    while len(found) < limit:
+        batch = await consumer.getmany(timeout_ms=idle_ms, max_records=limit - len(found))
+        if not batch:
+            break
+        for records in batch.values():
+            found.extend(DeadLetter.from_record(r) for r in records)
+    return found
 
 
 async def fetch_dead_letter(

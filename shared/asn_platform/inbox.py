@@ -28,7 +28,9 @@ API:
   (``handler`` once per event, or ``batch_handler(conn, envelopes)`` once per batch).
   ``expected`` names the contract when the topic is not a registry topic (tests, renamed topics).
   ``on_commit(envelopes)`` is called after each commit (metrics, benchmarks).
-- ``IdempotentConsumer``: ``.subscriber`` (the FastStream subscriber), ``.stats``, ``stop()``.
+- ``IdempotentConsumer``: ``.subscriber`` (the FastStream subscriber), ``.stats``, ``stop()``,
+  ``apply_again(record)`` (one dead letter applied as if redelivered: asn_platform.redrive).
+  ``consumers_of(broker)`` lists the consumers registered on a broker.
 - ``PermanentError``: raise it from a handler for an event that can never be applied (e.g. it
   refers to something that does not exist); it is dead-lettered at once, without retries.
 - ``RetryPolicy(max_attempts=4, initial_delay_s=0.05, max_delay_s=2.0)``.
@@ -65,6 +67,7 @@ import logging
 import random
 import signal
 import socket
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +107,17 @@ _INSERT_MANY = (
     " SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::bigint[])"
     " ON CONFLICT DO NOTHING RETURNING event_id"
 )
+
+
+# The idempotent consumers of each broker, so that a service's dead letters can be applied
+# again by the consumer that failed them (asn_platform.redrive).
+_CONSUMERS: weakref.WeakKeyDictionary[KafkaBroker, list[IdempotentConsumer]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def consumers_of(broker: KafkaBroker) -> list[IdempotentConsumer]:
+    return list(_CONSUMERS.get(broker, ()))
 
 
 class PermanentError(Exception):
@@ -393,7 +407,48 @@ class IdempotentConsumer:
                 return
             await asyncio.sleep(min(left, 0.1))
 
-    async def _apply(self, items: list[_Item]) -> None:
+    async def apply_again(self, record: Any) -> bool | BaseException:
+        """Apply one record again as if it were redelivered (a dead letter's original, for a
+        re-drive). True: applied; False: the inbox skipped it (applied before); an error: it
+        failed again after the usual retries and was dead-lettered again with that error.
+        Raises when the database is away (nothing changed then)."""
+        try:
+            env = decode(
+                record.topic,
+                record.headers,
+                record.value,
+                key=record.key,
+                expected=self.expected,
+                partition=record.partition,
+                offset=record.offset,
+            )
+        except ContractError as invalid:
+            await self._dead_letter_now(record, invalid, attempts=0)
+            return invalid
+        attempt = 0
+        while True:
+            try:
+                return bool(await self._apply([_Item(record, env)]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as caught:
+                failed = caught.__cause__ if isinstance(caught, _Infrastructure) else caught
+                assert failed is not None
+                if isinstance(caught, _Infrastructure) or is_unavailable(failed):
+                    raise failed from None
+                attempt += 1
+                permanent = isinstance(failed, PermanentError | ContractError)
+                if permanent or attempt >= self.retry.max_attempts:
+                    await self._dead_letter_now(record, failed, attempts=attempt)
+                    return failed
+                await asyncio.sleep(self.retry.delay(attempt))
+
+    async def _dead_letter_now(self, record: Any, error: BaseException, *, attempts: int) -> None:
+        await self.dead_letters.publish(record, group=self.group_id, error=error, attempts=attempts)
+        self.stats.dead_lettered += 1
+
+    async def _apply(self, items: list[_Item]) -> int:
+        """Apply in one transaction; the number of events new to the inbox."""
         group = self.group_id
         try:
             conn = await self.pool.acquire()
@@ -412,6 +467,7 @@ class IdempotentConsumer:
                 self.on_commit(fresh)
             except Exception:
                 log.exception("%s/%s: on_commit callback failed", self.topic, group)
+        return len(fresh)
 
     async def _transaction(
         self, conn: DbConnection, items: list[_Item], group: str
@@ -566,6 +622,7 @@ def subscribe_idempotent(
         options["batch_timeout_ms"] = batch_timeout_ms or 5
     subscriber = broker.subscriber(topic, **options)
     consumer._attach(subscriber)
+    _CONSUMERS.setdefault(broker, []).append(consumer)
 
     async def on_message(message: KafkaMessage) -> None:
         await consumer.on_message(message)  # type: ignore[arg-type]

@@ -92,6 +92,15 @@ class Period:
         }[self.kind]
         return date(self.year, month, 1)
 
+    @property
+    def next_first_day(self) -> date:
+        """The first day of the following period: this period is [first_day, next_first_day)."""
+        months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.SEMESTER: 6}.get(
+            self.kind, 12
+        )
+        zero_based = self.first_day.month - 1 + months
+        return date(self.year + zero_based // 12, zero_based % 12 + 1, 1)
+
     def contains(self, day: date) -> bool:
         return self in periods_of_day(day)
 

@@ -32,6 +32,7 @@ from asn_platform.auth.headers import install_security_headers
 from asn_platform.auth.tokens import TokenVerifier
 from asn_platform.body_limit import BodyLimit
 from asn_platform.db import create_pool, ensure_database, migrate, with_database
+from asn_platform.dead_letters_http import dead_letters_router
 from asn_platform.defaults import (
     broker_middlewares,
     configure_process,
@@ -244,6 +245,7 @@ def create_app(definition: ServiceDefinition[S], settings: S | None = None) -> F
     for router in parts.routers:
         app.include_router(router)
     app.include_router(audit_router())
+    app.include_router(dead_letters_router())
     undeclared = undeclared_routes(app.routes)
     if undeclared:
         log.error("routes without an access declaration refuse everyone: %s", undeclared)

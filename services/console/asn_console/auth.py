@@ -8,16 +8,21 @@
   principal (roles, units, NIP) that decides what the console shows.
 - The session lives in the console's memory; the browser holds only its id, HMAC-signed, in a
   cookie that is HttpOnly, SameSite=Lax, and Secure when the console is reached over https.
-  Tokens never reach the browser. A session ends on logout, after the idle time, or when the
-  access token expires (the user signs in again; the provider's own session makes that quick
-  with Keycloak).
+  Tokens never reach the browser. The session keeps the refresh token too: an access token
+  about to expire (``REFRESH_MARGIN_S``) is exchanged for a new one before the request is
+  served (``keep_fresh``, once per session at a time, since the provider rotates refresh
+  tokens), so the user is not sent back to the login page. A session ends on logout, after the
+  idle time, or when the access token expired and cannot be refreshed (no refresh token, or
+  the provider refused it: its own session ended).
 - Every form carries the session's CSRF token; every POST is refused without it (403).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -30,9 +35,11 @@ from fastapi import Request
 
 from asn_console.settings import Settings
 from asn_platform.auth.principal import Principal
-from asn_platform.auth.tokens import TokenVerifier
+from asn_platform.auth.tokens import InvalidToken, ProviderUnavailable, TokenVerifier
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "asn_console_session"
+REFRESH_MARGIN_S = 30  # refresh this long before expiry: a service call must not see it lapse
 LOGIN_COOKIE = "asn_console_login"
 LOGIN_TTL_S = 600
 
@@ -54,6 +61,23 @@ class Session:
     id_token: str | None = None
     last_seen: float = field(default_factory=time.time)
     name: str = ""
+    refresh_token: str | None = None
+    refresh_expires_at: float | None = None  # None: the provider did not say
+    refreshing: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    def refreshable(self, now: float) -> bool:
+        return self.refresh_token is not None and (
+            self.refresh_expires_at is None or now < self.refresh_expires_at
+        )
+
+    def renew(self, done: SignedIn) -> None:
+        """Take the tokens of a refresh (the principal too: roles or units may have changed)."""
+        self.access_token = done.access_token
+        self.principal = done.principal
+        self.expires_at = done.expires_at
+        self.id_token = done.id_token or self.id_token
+        self.refresh_token = done.refresh_token
+        self.refresh_expires_at = done.refresh_expires_at
 
 
 @dataclass
@@ -88,6 +112,8 @@ class SignedIn:
     expires_at: float
     id_token: str | None
     name: str
+    refresh_token: str | None = None
+    refresh_expires_at: float | None = None
 
 
 class Oidc:
@@ -129,29 +155,58 @@ class Oidc:
         }
         return f"{conf['authorization_endpoint']}?{urlencode(query)}"
 
-    async def exchange(self, code: str, pending: PendingLogin) -> dict[str, Any]:
+    async def _token_request(self, data: dict[str, str]) -> dict[str, Any]:
         conf = await self.config()
-        r = await self.http.post(
-            conf["token_endpoint"],
-            data={
-                "grant_type": "authorization_code",
-                "client_id": self.settings.console_client_id,
-                "code": code,
-                "redirect_uri": pending.redirect_uri,
-                "code_verifier": pending.verifier,
-            },
-        )
+        data = {**data, "client_id": self.settings.console_client_id}
+        r = await self.http.post(conf["token_endpoint"], data=data)
         if r.status_code != 200:
             raise PermissionError(f"token endpoint answered {r.status_code}")
         return dict(r.json())
+
+    async def exchange(self, code: str, pending: PendingLogin) -> dict[str, Any]:
+        return await self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": pending.redirect_uri,
+                "code_verifier": pending.verifier,
+            }
+        )
+
+    async def _verified(self, tokens: dict[str, Any], name: str) -> SignedIn:
+        access = str(tokens["access_token"])
+        principal = await self.verifier.verify(access)
+        exp = float(jwt.decode(access, options={"verify_signature": False})["exp"])
+        refresh = tokens.get("refresh_token")
+        refresh_in = tokens.get("refresh_expires_in")
+        return SignedIn(
+            access,
+            principal,
+            exp,
+            tokens.get("id_token"),
+            name,
+            str(refresh) if refresh else None,
+            # Keycloak says 0 for an offline token (no idle limit)
+            time.time() + float(refresh_in) if refresh_in else None,
+        )
+
+    async def refresh(self, session: Session) -> SignedIn:
+        """New tokens for the session's refresh token; PermissionError or InvalidToken when
+        refused, ProviderUnavailable or httpx errors when the provider is out of reach."""
+        assert session.refresh_token is not None
+        tokens = await self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": session.refresh_token}
+        )
+        done = await self._verified(tokens, session.name)
+        if done.principal.subject != session.principal.subject:
+            raise PermissionError("refreshed token is for another user")
+        return done
 
     async def sign_in(self, code: str, pending: PendingLogin) -> SignedIn:
         """Exchange the code and verify what comes back; PermissionError, InvalidToken or
         KeyError when it is not a valid sign-in, ProviderUnavailable when the keys are out of
         reach."""
         tokens = await self.exchange(code, pending)
-        access = str(tokens["access_token"])
-        principal = await self.verifier.verify(access)
         id_token = tokens.get("id_token")
         name = ""
         if id_token:
@@ -161,8 +216,7 @@ class Oidc:
             if claims.get("nonce") != pending.nonce:
                 raise PermissionError("nonce mismatch")
             name = str(claims.get("name") or "")
-        exp = float(jwt.decode(access, options={"verify_signature": False})["exp"])
-        return SignedIn(access, principal, exp, id_token, name)
+        return await self._verified(tokens, name)
 
     async def end_session_url(self, post_logout: str, id_token: str | None) -> str | None:
         conf = await self.config()
@@ -194,7 +248,9 @@ class SessionStore:
             del self.pending[state]
 
     def _dead(self, session: Session, now: float) -> bool:
-        return now - session.last_seen > self.idle_s or now >= session.expires_at
+        if now - session.last_seen > self.idle_s:
+            return True
+        return now >= session.expires_at and not session.refreshable(now)
 
     def begin(self, redirect_uri: str, next_url: str) -> tuple[str, PendingLogin]:
         self._sweep()
@@ -211,12 +267,17 @@ class SessionStore:
             return None
         return pending
 
-    def create(
-        self, token: str, principal: Principal, exp: float, id_token: str | None, name: str
-    ) -> Session:
+    def create(self, done: SignedIn) -> Session:
         self._sweep()
         session = Session(
-            secrets.token_urlsafe(32), token, principal, exp, id_token=id_token, name=name
+            secrets.token_urlsafe(32),
+            done.access_token,
+            done.principal,
+            done.expires_at,
+            id_token=done.id_token,
+            name=done.name,
+            refresh_token=done.refresh_token,
+            refresh_expires_at=done.refresh_expires_at,
         )
         self.sessions[session.sid] = session
         return session
@@ -236,6 +297,30 @@ class SessionStore:
 
     def drop(self, sid: str) -> None:
         self.sessions.pop(sid, None)
+
+
+async def keep_fresh(session: Session, oidc: Oidc, store: SessionStore) -> None:
+    """Refresh the session's access token when it is about to expire; a refused refresh ends
+    the session (the next page sends the user to the login), an unreachable provider leaves
+    it as it is until the token really lapses."""
+    if time.time() < session.expires_at - REFRESH_MARGIN_S:
+        return
+    async with session.refreshing:  # the provider rotates: one refresh per session at a time
+        now = time.time()
+        if now < session.expires_at - REFRESH_MARGIN_S:
+            return  # a concurrent request refreshed it while we waited
+        if not session.refreshable(now):
+            return
+        try:
+            done = await oidc.refresh(session)
+        except (PermissionError, InvalidToken, KeyError) as err:
+            log.info("token refresh refused (%s): the session ends", err)
+            store.drop(session.sid)
+            return
+        except (ProviderUnavailable, httpx.HTTPError) as err:
+            log.warning("token refresh failed, provider unreachable: %s", err)
+            return
+        session.renew(done)
 
 
 def is_secure(request: Request, settings: Settings) -> bool:

@@ -10,17 +10,17 @@ verification.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from asn_console import api
-from asn_console.auth import Oidc, SessionStore, Signer
+from asn_console.auth import SESSION_COOKIE, Oidc, SessionStore, Signer, keep_fresh
 from asn_console.clients import Services
 from asn_console.settings import Settings
 from asn_platform.auth.headers import install_security_headers
@@ -74,4 +74,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     api.install(app, console)
     install_security_headers(app, [])
+
+    @app.middleware("http")
+    async def fresh_tokens(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Before any route reads the session: a lapsing access token is refreshed here, once.
+        sid = console.signer.unsign(request.cookies.get(SESSION_COOKIE))
+        session = console.sessions.get(sid)
+        if session is not None:
+            await keep_fresh(session, console.oidc, console.sessions)
+        return await call_next(request)
+
     return app

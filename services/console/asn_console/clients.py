@@ -99,6 +99,23 @@ class UserApi:
             raise err
         return Attempt(None, err)
 
+    async def stream(self, service: str, path: str, params: dict[str, str]) -> httpx.Response:
+        """An open streamed response (the caller reads and closes it): for big downloads that
+        the console passes through without holding them."""
+        url = f"{self.services.urls[service]}{path}"
+        request = self.services.http.build_request("GET", url, headers=self.headers, params=params)
+        try:
+            return await self.services.http.send(request, stream=True)
+        except httpx.HTTPError as err:
+            raise ServiceError(
+                service,
+                503,
+                {
+                    "message": "Layanan tidak dapat dihubungi",
+                    "message_en": f"Service unreachable ({err.__class__.__name__})",
+                },
+            ) from err
+
     async def gather(self, *calls: Any) -> list[Any]:
         return list(await asyncio.gather(*calls))
 

@@ -24,9 +24,11 @@ class Settings(AuthSettings):
         default="http://127.0.0.1:8003", description="recommendations service"
     )
     notifications_url: str = Field(
-        default="http://127.0.0.1:8005", description="notifications service (certificates)"
+        default="http://127.0.0.1:8005", description="notifications service (dead letters)"
     )
-    webhooks_url: str = Field(default="http://127.0.0.1:8006", description="webhooks service")
+    webhooks_url: str = Field(
+        default="http://127.0.0.1:8006", description="webhooks service (dead letters)"
+    )
     console_public_url: str | None = Field(
         default=None,
         description="The console's public base URL (its OIDC redirect URI is <this>/auth/"

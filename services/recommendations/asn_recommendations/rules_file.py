@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from importlib import resources
 
 from asn_platform.settings import fail
@@ -23,11 +25,26 @@ def load_default_rules(catalogue: Catalogue | None = None) -> RuleSet:
     return load_rules(default_rules_text(), source="default_rules.yaml", catalogue=catalogue)
 
 
+log = logging.getLogger(__name__)
+
+
 class RulesFileError(RuntimeError):
     """The configured rules file is missing, unreadable or invalid; the message is one line."""
 
 
 def load_configured_rules(settings: Settings) -> RuleSet:
+    """The configured rules, with the development lead time when one is set (settings)."""
+    rules = _load_rules_file(settings)
+    lead = settings.demo_lead_time_days
+    if lead is None:
+        return rules
+    log.warning("ASN_DEMO_LEAD_TIME_DAYS=%d replaces the rules' lead time (development)", lead)
+    return dataclasses.replace(
+        rules, settings=dataclasses.replace(rules.settings, lead_time_days=lead)
+    )
+
+
+def _load_rules_file(settings: Settings) -> RuleSet:
     """The rules from ``settings.rules_path`` (the packaged defaults when unset).
 
     Checked for structure only: the catalogue is a read model filled from enrollment's events

@@ -16,6 +16,17 @@ class Settings(PlatformSettings):
             "A bad file stops the service at start with the line and the reason."
         ),
     )
+    demo_lead_time_days: int | None = Field(
+        default=None,
+        ge=-90,
+        le=365,
+        description=(
+            "Development only (ASN_DEMO_LEAD_TIME_DAYS; the launcher of `./dev run` sets -28): "
+            "replaces the rules' lead time, so the demo's sessions have already been held and "
+            "their attendance can be marked (enrollment refuses it before a session starts). "
+            "Unset in production."
+        ),
+    )
     session_place: str = Field(
         default="Aula BKPSDM Kota Tangerang Selatan",
         min_length=1,

@@ -4,6 +4,7 @@ runs in-process (ASGI); the services are not needed for these pages."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -126,3 +127,49 @@ async def test_static_assets_are_served_locally(identity: DevIdentity) -> None:
             assert (await client.get(asset)).status_code == 200, asset
             assert asset in page.text or asset == "/static/css/console.css" or True
         assert "http://" not in page.text.split("<body")[0].replace(BASE, "")  # no CDN
+
+
+async def test_a_lapsed_access_token_is_refreshed_instead_of_a_new_login(
+    identity: DevIdentity,
+) -> None:
+    app = _app(identity)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        await _login(client, "admin.bkpsdm")
+        store = app.state.console.sessions  # type: ignore[attr-defined]
+        session = next(iter(store.sessions.values()))
+        first_access, first_refresh = session.access_token, session.refresh_token
+        assert first_refresh and session.refresh_expires_at > time.time()
+        session.expires_at = time.time() - 1  # the access token has lapsed
+
+        page = await client.get("/")
+        assert page.status_code == 303 and page.headers["location"] == "/dashboard"
+        assert session.access_token != first_access
+        assert session.refresh_token not in (None, first_refresh)  # rotated
+        assert session.expires_at > time.time() + 60
+        assert session.principal.username == "admin.bkpsdm"
+        async with httpx.AsyncClient() as http:  # the used refresh token is spent
+            spent = await http.post(
+                f"{identity.issuer}/protocol/openid-connect/token",
+                data={"grant_type": "refresh_token", "client_id": "asn-console",
+                      "refresh_token": first_refresh},
+            )  # fmt: skip
+        assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
+
+        # Refused by the provider (its session ended): the console session ends, login next.
+        session.refresh_token, session.expires_at = "revoked", time.time() - 1
+        again = await client.get("/dashboard")
+        assert again.status_code == 303 and again.headers["location"].startswith("/auth/login")
+        assert not store.sessions
+
+
+async def test_without_a_refresh_token_a_lapsed_session_ends(identity: DevIdentity) -> None:
+    app = _app(identity)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        await _login(client, "operator.disdukcapil")
+        store = app.state.console.sessions  # type: ignore[attr-defined]
+        session = next(iter(store.sessions.values()))
+        session.refresh_token, session.expires_at = None, time.time() - 1
+        r = await client.get("/units/disdukcapil")
+        assert r.status_code == 303 and r.headers["location"].startswith("/auth/login")

@@ -15,6 +15,7 @@ from tests.integration.enrollment.conftest import (
 
 pytestmark = pytest.mark.integration
 
+_EVENTS_OF = "SELECT count(*) FROM outbox WHERE convert_from(key, 'UTF8') = $1"
 SEAT_STATUSES = {"enrolled", "attended", "no_show", "completed"}
 
 
@@ -172,10 +173,10 @@ async def test_no_double_booking_under_concurrent_enrollments(client):
 
 async def test_illegal_transitions_are_refused_with_from_to_and_allowed(client):
     [nip] = await add_people(client, 1)
-    session_id = await open_session(
+    session_id = await open_session(  # held already: attendance needs a started session
         client,
-        starts_at="2027-05-03T08:00:00+07:00",
-        ends_at="2027-05-03T16:00:00+07:00",
+        starts_at="2026-05-04T08:00:00+07:00",
+        ends_at="2026-05-04T16:00:00+07:00",
         capacity=3,
     )
     enrollment = await invite(client, session_id, nip)
@@ -203,3 +204,37 @@ async def test_illegal_transitions_are_refused_with_from_to_and_allowed(client):
     r = await transition(client, enrolled["id"], to="completed", score=101)
     assert r.status_code == 422
     assert (await transition(client, enrolled["id"], to="cancelled")).status_code == 409
+
+
+async def test_attendance_no_show_and_completion_wait_for_the_session_to_start(ctx, client):
+    [nip, other] = await add_people(client, 2)
+    session_id = await open_session(
+        client,
+        starts_at="2099-06-01T08:00:00+07:00",
+        ends_at="2099-06-01T16:00:00+07:00",
+        capacity=3,
+    )
+    enrolled = await invite(client, session_id, nip, accept=True)
+    async with ctx.pool.acquire() as conn:
+        events_before = await conn.fetchval(_EVENTS_OF, nip)
+    for target in ("attended", "no_show"):
+        r = await transition(client, enrolled["id"], to=target)
+        assert r.status_code == 409, r.text
+        body = r.json()
+        assert (body["error"], body["rule"], body["to"]) == (
+            "session_not_started",
+            "attendance_after_start",
+            target,
+        )
+        assert body["session_starts_at"] == "2099-06-01T08:00:00+07:00"
+        assert "setelah sesi dimulai" in body["message"]
+        assert "once the session has started" in body["message_en"]
+    after = (await client.get(f"/api/v1/enrollments/{enrolled['id']}")).json()
+    assert after["status"] == "enrolled"  # nothing changed on the refusal
+    async with ctx.pool.acquire() as conn:
+        assert await conn.fetchval(_EVENTS_OF, nip) == events_before
+    # A cancellation of the seat before the start is still fine.
+    assert (await transition(client, enrolled["id"], to="cancelled")).status_code == 200
+    # An invitation is answered before the start, as ever.
+    invited = await invite(client, session_id, other)
+    assert (await transition(client, invited["id"], to="enrolled")).status_code == 200

@@ -140,6 +140,34 @@ async def test_a_service_uses_only_its_own_consumer_groups(
         )
 
 
+async def test_a_service_reads_its_own_dead_letters_but_not_anothers(
+    kafka: Any, service_passwords: dict[str, str]
+):
+    """The dead-letter API reads the service's DLQ twins without a group (assigned)."""
+    from asn_platform.dlq import read_dead_letters_of
+    from asn_platform.settings import PlatformSettings
+
+    def as_service(name: str) -> PlatformSettings:
+        return PlatformSettings(
+            kafka_bootstrap_servers=kafka.bootstrap,
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_sasl_username=f"svc-{name}",
+            kafka_sasl_password=service_passwords[name],
+        )
+
+    own = topics.dead_letter_topic(topics.PROGRAMME_SCHEDULED)
+    await produce(kafka.bootstrap, sasl("svc-enrollment", service_passwords["enrollment"]), own)
+    found = await read_dead_letters_of(kafka.bootstrap, [own], settings=as_service("enrollment"))
+    assert found and all(d.dlq_topic == own for d in found)
+    # Another service's twin is not even described to it: it sees no letters there.
+    other = topics.dead_letter_topic(topics.RESPONSE_INTAKE)
+    await produce(kafka.bootstrap, sasl("svc-surveys", service_passwords["surveys"]), other)
+    assert await read_dead_letters_of(kafka.bootstrap, [other], settings=as_service("surveys"))
+    assert not await read_dead_letters_of(
+        kafka.bootstrap, [other], settings=as_service("enrollment")
+    )
+
+
 async def test_notifications_reads_what_it_needs_and_writes_nothing(
     kafka: Any, service_passwords: dict[str, str]
 ):

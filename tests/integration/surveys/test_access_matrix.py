@@ -21,6 +21,12 @@ async def test_role_by_route_matrix(surveys: Surveys, identity: DevIdentity) -> 
         ("unit-operator", "GET", f"/api/v1/reports/units/{own}", {200, 404}),  # 404: no answers
         ("unit-operator", "GET", f"/api/v1/reports/units/{other}", {403}),
         ("unit-operator", "GET", f"/api/v1/reports/units/{other}?format=csv", {403}),
+        ("unit-operator", "GET", f"/api/v1/ikm/units/{own}/respondents", {200}),
+        ("unit-operator", "GET", f"/api/v1/ikm/units/{other}/respondents", {403}),
+        ("unit-operator", "GET", f"/api/v1/ikm/units/{other}/respondents.csv", {403}),
+        ("auditor", "GET", f"/api/v1/ikm/units/{other}/respondents", {200}),
+        ("organizer", "GET", f"/api/v1/ikm/units/{own}/respondents", {403}),
+        ("asn", "GET", f"/api/v1/ikm/units/{own}/respondents.csv", {403}),
         ("unit-operator", "GET", f"/api/v1/gaps?unit_id={own}", {200}),
         ("unit-operator", "GET", f"/api/v1/gaps?unit_id={other}", {403}),
         ("unit-operator", "GET", "/api/v1/gaps", {403}),

@@ -127,3 +127,23 @@ def test_month_calendar_puts_sessions_on_their_wib_days() -> None:
         date(2026, 12, 16), date(2026, 12, 17), date(2026, 12, 18)
     ]  # fmt: skip
     assert days[date(2026, 12, 2)]["today"] and months[0]["weeks"][0][0]["day"].weekday() == 0
+
+
+def test_respondent_pages_from_the_query_are_bounded() -> None:
+    from asn_console.views.respondents import MAX_PAGE, PAGE_SIZE, page_of
+
+    assert [page_of(v) for v in (None, "", "0", "-3", "abc", "2", "1e3")] == [1, 1, 1, 1, 1, 2, 1]
+    assert page_of(str(10**9)) == MAX_PAGE
+    assert (MAX_PAGE - 1) * PAGE_SIZE <= 1_000_000  # within the surveys' Offset bound
+
+
+def test_only_admins_get_the_dead_letters_menu() -> None:
+    from asn_console.domain.access import nav
+    from asn_platform.auth.principal import Principal
+
+    def paths(*roles: str) -> set[str]:
+        return {path for path, _, _ in nav(Principal("s", roles=frozenset(roles)))}
+
+    assert "/dead-letters" in paths("admin")
+    for role in ("auditor", "organizer", "unit-operator", "asn"):
+        assert "/dead-letters" not in paths(role)

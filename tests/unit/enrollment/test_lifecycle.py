@@ -7,14 +7,17 @@ from hypothesis import strategies as st
 
 from asn_enrollment.domain.lifecycle import (
     BOOKING_STATUSES,
+    NEEDS_STARTED_SESSION,
     TRANSITIONS,
     Booking,
     Enrollment,
     IllegalTransition,
     InvalidScore,
     MissingReason,
+    SessionNotStarted,
     accept,
     advance,
+    check_started,
     check_transition,
     decide_accept,
     find_conflict,
@@ -233,3 +236,24 @@ def test_jp_is_credited_only_on_completion(status: S) -> None:
 def test_jp_credit_refuses_non_positive_jp() -> None:
     with pytest.raises(ValueError):
         jp_credit(0, S.COMPLETED)
+
+
+@pytest.mark.parametrize("target", list(S))
+def test_only_attendance_no_show_and_completion_wait_for_the_start(target: S) -> None:
+    starts = datetime(2027, 2, 1, 8, 0, tzinfo=JAKARTA)
+    check_started(target, starts, starts)  # at the start itself: allowed
+    if target in (S.ATTENDED, S.NO_SHOW, S.COMPLETED):
+        assert target in NEEDS_STARTED_SESSION
+        with pytest.raises(SessionNotStarted) as refused:
+            check_started(target, starts, starts - timedelta(microseconds=1))
+        assert refused.value.target is target and refused.value.starts_at == starts
+        assert "setelah sesi dimulai" in str(refused.value)
+    else:
+        check_started(target, starts, starts - timedelta(days=30))
+
+
+def test_started_check_compares_instants_across_zones() -> None:
+    starts = datetime(2027, 2, 1, 8, 0, tzinfo=JAKARTA)  # 01:00 UTC
+    check_started(S.ATTENDED, starts, datetime(2027, 2, 1, 1, 0, tzinfo=UTC))
+    with pytest.raises(SessionNotStarted):
+        check_started(S.ATTENDED, starts, datetime(2027, 2, 1, 0, 59, tzinfo=UTC))

@@ -184,3 +184,22 @@ def test_schedule_properties(scenario) -> None:  # type: ignore[no-untyped-def]
         programme, groups, busy, today=today, lead_time_days=lead, calendar=calendar
     )
     assert again == plan
+
+
+def test_a_negative_lead_time_puts_the_demo_sessions_in_the_past() -> None:
+    # ASN_DEMO_LEAD_TIME_DAYS=-28 in development: both sessions of a gap are held already.
+    today = date(2026, 12, 2)
+    plan = plan_sessions(PLP, [[nip(1)], [nip(2)]], {}, today=today, lead_time_days=-28)
+    assert len(plan.sessions) == 2
+    assert plan.sessions[0].first_day == date(2026, 11, 4)
+    assert all(s.last_day < today for s in plan.sessions)
+
+
+def test_the_demo_lead_time_setting_replaces_the_rules_lead_time() -> None:
+    from asn_recommendations.rules_file import load_configured_rules
+    from asn_recommendations.settings import Settings
+
+    assert load_configured_rules(Settings()).settings.lead_time_days == 14
+    demo = load_configured_rules(Settings(demo_lead_time_days=-28))
+    assert demo.settings.lead_time_days == -28
+    assert demo.rules == load_configured_rules(Settings()).rules

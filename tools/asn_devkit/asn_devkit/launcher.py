@@ -239,6 +239,8 @@ class Platform:
             "ASN_WEBHOOKS_SECRET_KEYS": os.environ.get("ASN_WEBHOOKS_SECRET_KEYS")
             or self.webhooks_secret_key(),
             "ASN_VERIFY_BASE_URL": f"http://127.0.0.1:{self.base_port + 5}",  # certificate QR
+            # the demo's sessions lie four weeks back, so attendance can be marked at once
+            "ASN_DEMO_LEAD_TIME_DAYS": os.environ.get("ASN_DEMO_LEAD_TIME_DAYS", "-28"),
         }  # fmt: skip
         self.mail = self.mail or MailCatcher(self.data_dir, self.base_port)
         self.mail.start()

@@ -6,7 +6,9 @@ changes only the issuer URL:
 - discovery: ``/realms/asn/.well-known/openid-configuration``
 - JWKS: ``/realms/asn/protocol/openid-connect/certs`` (RS256 key made at start)
 - authorize (login page, authorisation code + PKCE S256 only): ``.../openid-connect/auth``
-- token (client_credentials, authorization_code): ``.../openid-connect/token``
+- token (client_credentials, authorization_code, refresh_token): ``.../openid-connect/token``;
+  a code grant also gives a refresh token (opaque, ``REFRESH_TTL_S``, rotated on every use as
+  Keycloak does with "Revoke Refresh Token" on: a used one is refused)
 - userinfo: ``.../openid-connect/userinfo``
 
 Access tokens carry Keycloak's claims: ``realm_access.roles``, ``units``, ``nip``,
@@ -125,6 +127,17 @@ class _Code:
     expires: float
 
 
+@dataclass
+class _Refresh:
+    client_id: str
+    user: User
+    scope: str
+    expires: float  # monotonic
+
+
+REFRESH_TTL_S = 1800  # Keycloak's default SSO session idle time
+
+
 def _error(error: str, description: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
@@ -172,9 +185,11 @@ class _Provider:
     """The provider's state (signing key, registered users and clients, pending codes) and its
     answers; ``create_provider`` puts them behind Keycloak's paths."""
 
-    def __init__(self, issuer: str, token_ttl_s: int) -> None:
+    def __init__(self, issuer: str, token_ttl_s: int, refresh_ttl_s: int = REFRESH_TTL_S) -> None:
         self.issuer = issuer.rstrip("/")
         self.token_ttl_s = token_ttl_s
+        self.refresh_ttl_s = refresh_ttl_s
+        self.refresh_tokens: dict[str, _Refresh] = {}
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
         self.public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -225,7 +240,7 @@ class _Provider:
             "token_endpoint": f"{issuer}/protocol/openid-connect/token",
             "userinfo_endpoint": f"{issuer}/protocol/openid-connect/userinfo",
             "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
-            "grant_types_supported": ["authorization_code", "client_credentials"],
+            "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
             "response_types_supported": ["code"],
             "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"],
@@ -296,7 +311,11 @@ class _Provider:
             return self._client_credentials(client, secret)
         if grant == "authorization_code":
             return self._authorization_code(cid, form)
-        return _error("unsupported_grant_type", "use client_credentials or authorization_code")
+        if grant == "refresh_token":
+            return self._refresh(cid, form)
+        return _error(
+            "unsupported_grant_type", "use client_credentials, authorization_code or refresh_token"
+        )
 
     def _client_credentials(self, client: Client, secret: str | None) -> Response:
         if client.secret is None or not secrets.compare_digest(
@@ -323,7 +342,16 @@ class _Provider:
             return _error("invalid_grant", "redirect_uri does not match")
         if s256(form.get("code_verifier", "")) != found.challenge:
             return _error("invalid_grant", "PKCE verification failed")
-        user = found.user
+        return self._user_tokens(cid, found.user, found.scope, found.nonce)
+
+    def _refresh(self, cid: str, form: dict[str, str]) -> Response:
+        # Popped: a refresh token works once (rotation), like Keycloak's "Revoke Refresh Token".
+        found = self.refresh_tokens.pop(form.get("refresh_token", ""), None)
+        if found is None or found.expires < time.monotonic() or found.client_id != cid:
+            return _error("invalid_grant", "unknown, used or expired refresh token")
+        return self._user_tokens(cid, found.user, found.scope, None)
+
+    def _user_tokens(self, cid: str, user: User, scope: str, nonce: str | None) -> Response:
         claims = self.user_claims(user)
         now = int(time.time())
         id_token = self.sign(
@@ -333,17 +361,23 @@ class _Provider:
                 "aud": cid,
                 "iat": now,
                 "exp": now + self.token_ttl_s,
-                **({"nonce": found.nonce} if found.nonce else {}),
+                **({"nonce": nonce} if nonce else {}),
                 **claims,
             }
+        )
+        refresh = secrets.token_urlsafe(32)
+        self.refresh_tokens[refresh] = _Refresh(
+            cid, user, scope, time.monotonic() + self.refresh_ttl_s
         )
         return JSONResponse(
             {
                 "access_token": self.access_token(user.sub, cid, user.roles, claims),
                 "id_token": id_token,
+                "refresh_token": refresh,
+                "refresh_expires_in": self.refresh_ttl_s,
                 "token_type": "Bearer",
                 "expires_in": self.token_ttl_s,
-                "scope": found.scope,
+                "scope": scope,
             },
             headers=_NO_STORE,
         )
@@ -365,9 +399,11 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
 
 
-def create_provider(issuer: str, token_ttl_s: int = 900) -> FastAPI:
+def create_provider(
+    issuer: str, token_ttl_s: int = 900, refresh_ttl_s: int = REFRESH_TTL_S
+) -> FastAPI:
     """The provider app; `issuer` is its public URL, e.g. http://127.0.0.1:8010/realms/asn."""
-    provider = _Provider(issuer, token_ttl_s)
+    provider = _Provider(issuer, token_ttl_s, refresh_ttl_s)
     base = f"/realms/{REALM}"
     oidc = f"{base}/protocol/openid-connect"
     app = FastAPI(title="ASN dev OpenID provider", docs_url=None, redoc_url=None)
@@ -603,9 +639,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--issuer", help="public issuer URL (default: from host and port)")
     parser.add_argument("--token-ttl", type=int, default=900)
+    parser.add_argument("--refresh-ttl", type=int, default=REFRESH_TTL_S)
     args = parser.parse_args()
     issuer = args.issuer or f"http://{args.host}:{args.port}/realms/{REALM}"
-    app = create_provider(issuer, args.token_ttl)
+    app = create_provider(issuer, args.token_ttl, args.refresh_ttl)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 

@@ -13,9 +13,11 @@ from asn_console.api import (
     auth,
     certificates,
     dashboard,
+    dead_letters,
     me,
     people,
     recommendations,
+    respondents,
     sessions,
     units,
     webhooks,
@@ -28,7 +30,19 @@ from asn_console.domain.text import pick
 if TYPE_CHECKING:
     from asn_console.bootstrap import Console
 
-AREAS = (auth, dashboard, units, sessions, people, recommendations, me, certificates, webhooks)
+AREAS = (
+    auth,
+    dashboard,
+    units,
+    respondents,
+    sessions,
+    people,
+    recommendations,
+    me,
+    certificates,
+    webhooks,
+    dead_letters,
+)
 
 
 def _install_errors(app: FastAPI, web: Web) -> None:

@@ -96,9 +96,7 @@ def _sign_in(router: APIRouter, web: Web) -> None:
             raise Refused(400, FAILED) from err
         except ProviderUnavailable as err:
             raise Refused(503, ("Penyedia identitas tidak tersedia.", "Provider down.")) from err
-        session = c.sessions.create(
-            done.access_token, done.principal, done.expires_at, done.id_token, done.name
-        )
+        session = c.sessions.create(done)
         response = RedirectResponse(pending.next_url, 303)
         response.set_cookie(
             SESSION_COOKIE, c.signer.sign(session.sid), httponly=True, samesite="lax",

@@ -13,7 +13,7 @@ from asn_console.views.units import REPORT_FORMATS, unit_report, unit_view, unit
 from asn_platform.auth.principal import Principal
 
 
-def _unit_allowed(p: Principal, unit_id: str) -> None:
+def unit_allowed(p: Principal, unit_id: str) -> None:
     if not UNIT_ID.match(unit_id):
         raise Refused(404, ("Unit tidak dikenal.", "Unknown unit."))
     if not may_open_unit(p, unit_id):
@@ -36,7 +36,7 @@ def routes(web: Web) -> APIRouter:
     @router.get("/units/{unit_id}")
     async def unit_page(request: Request, unit_id: str, period: str | None = None) -> Response:
         session = web.need(request, "auditor", "unit-operator")
-        _unit_allowed(session.principal, unit_id)
+        unit_allowed(session.principal, unit_id)
         context = await unit_view(
             web.api(request, session), unit_id, valid_period(period), lang_of(request)
         )
@@ -47,7 +47,7 @@ def routes(web: Web) -> APIRouter:
         request: Request, unit_id: str, ext: str, period: str | None = None
     ) -> Response:
         session = web.need(request, "auditor", "unit-operator")
-        _unit_allowed(session.principal, unit_id)
+        unit_allowed(session.principal, unit_id)
         if ext not in REPORT_FORMATS:
             raise Refused(404, ("Format tidak tersedia.", "Format not available."))
         got = await unit_report(

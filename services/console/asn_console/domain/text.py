@@ -31,6 +31,10 @@ WORDS = {
     "reopened": ("Terbuka lagi", "Reopened"),
     "recovered": ("Pulih", "Recovered"),
     "closed": ("Ditutup", "Closed"),
+    # dead-letter re-drives (asn_platform.redrive)
+    "applied": ("Diproses", "Applied"),
+    "duplicate": ("Sudah diproses sebelumnya", "Applied before"),
+    "dead_lettered": ("Gagal lagi", "Failed again"),
 }
 
 

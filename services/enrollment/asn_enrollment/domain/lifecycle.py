@@ -4,6 +4,8 @@ invited -> enrolled | declined (reason) | waitlisted (full when accepting)
 waitlisted -> enrolled (promotion) | cancelled | declined (reason)
 enrolled -> cancelled | attended | no_show
 attended -> completed (score 0..100)
+Attendance, no-show and completion record what happened at a session, so none of them may be
+marked before the session has started (``check_started``, with the time passed in).
 declined, cancelled, no_show and completed are final. A decline always carries a reason because
 resistance is answered by persuasion (docs/domain.md), which needs to know why.
 """
@@ -37,6 +39,9 @@ FINAL_STATES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 BOOKING_STATUSES = frozenset({S.ENROLLED, S.WAITLISTED, S.ATTENDED})
 
 MIN_SCORE, MAX_SCORE = 0, 100
+
+# What only a session that has begun can tell: who came, who did not, who passed.
+NEEDS_STARTED_SESSION = frozenset({S.ATTENDED, S.NO_SHOW, S.COMPLETED})
 
 
 class TransitionError(ValueError):
@@ -75,6 +80,24 @@ class InvalidScore(TransitionError):
                 f"a completion score {MIN_SCORE}-{MAX_SCORE} is required",
             )
         )
+
+
+class SessionNotStarted(TransitionError):
+    def __init__(self, target: EnrollmentStatus, starts_at: datetime) -> None:
+        self.target = target
+        self.starts_at = starts_at
+        super().__init__(
+            bilingual(
+                f"status '{target}' hanya dapat dicatat setelah sesi dimulai",
+                f"'{target}' can only be recorded once the session has started",
+            )
+        )
+
+
+def check_started(target: EnrollmentStatus, starts_at: datetime, now: datetime) -> None:
+    """Raise SessionNotStarted for attendance, no-show or completion before ``starts_at``."""
+    if target in NEEDS_STARTED_SESSION and now < starts_at:
+        raise SessionNotStarted(target, starts_at)
 
 
 def allowed_targets(current: EnrollmentStatus) -> frozenset[EnrollmentStatus]:

@@ -27,6 +27,8 @@ from asn_enrollment.domain.lifecycle import (
     IllegalTransition,
     InvalidScore,
     MissingReason,
+    SessionNotStarted,
+    check_started,
     check_transition,
     decide_accept,
     find_conflict,
@@ -48,6 +50,7 @@ from asn_enrollment.handlers import events
 from asn_enrollment.store import catalogue as catalogue_store
 from asn_enrollment.store import enrollments as store
 from asn_enrollment.store import roster as roster_store
+from asn_platform.timezone import to_jakarta
 from asn_platform.uow import UnitOfWork
 from asn_platform.vocabulary import EnrollmentStatus, ProgrammeKind
 
@@ -169,6 +172,23 @@ async def _refuse_double_booking(uow: UnitOfWork, nip: str, row: asyncpg.Record)
         )
 
 
+def _refuse_before_start(target: EnrollmentStatus, starts_at: datetime, now: datetime) -> None:
+    try:
+        check_started(target, starts_at, now)
+    except SessionNotStarted as err:
+        starts = to_jakarta(err.starts_at).isoformat()
+        raise Conflict(
+            "session_not_started",
+            f"kehadiran, ketidakhadiran dan kelulusan dicatat setelah sesi dimulai "
+            f"({starts}); '{err.target}' ditolak",
+            f"attendance, no-show and completion are recorded once the session has started "
+            f"({starts}); '{err.target}' refused",
+            rule="attendance_after_start",
+            session_starts_at=starts,
+            to=err.target.value,
+        ) from None
+
+
 def _check_completed_at(request: StatusRequest, starts_at: datetime) -> None:
     if request.completed_at is None:
         return
@@ -243,6 +263,7 @@ async def change_status(
     if session["cancelled_at"] is not None:
         raise session_cancelled()  # cancelled while we waited for its lock
     at: datetime = session["now"]
+    _refuse_before_start(request.target, session["starts_at"], at)
     if current is S.WAITLISTED:
         # Promotion may have moved it while we waited for the session lock.
         locked = await store.lock(uow.conn, enrollment_id)

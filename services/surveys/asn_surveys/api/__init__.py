@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from asn_surveys.api.ikm import ikm_router
 from asn_surveys.api.intake import intake_router
 from asn_surveys.api.public import public_router
+from asn_surveys.api.respondents import respondents_router
 from asn_surveys.api.units import units_router
 
 if TYPE_CHECKING:
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 def routers(app: Surveys) -> list[APIRouter]:
     """The JSON API (/api/v1) and the public HTML form (/s)."""
     api = APIRouter()
-    for part in (units_router(app), intake_router(app), ikm_router(app)):
+    for part in (
+        units_router(app),
+        intake_router(app),
+        ikm_router(app),
+        respondents_router(app),
+    ):
         api.include_router(part)
     return [api, public_router(app)]

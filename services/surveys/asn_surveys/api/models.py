@@ -167,3 +167,37 @@ class Gaps(BaseModel):
     threshold: float
     period_kind: str
     gaps: list[GapOut]
+
+
+class RespondentOut(BaseModel):
+    no: int = Field(description="Nomor responden dalam periode, terlama dulu (1-based)")
+    submitted_at: str = Field(description="Waktu pengisian, WIB (ISO 8601)")
+    service: str
+    values: dict[str, int] = Field(description="Nilai U1..U9 (1-4)")
+
+
+class ElementFiguresOut(BaseModel):
+    code: ElementCode
+    name: str
+    total: int = Field(description="Jumlah nilai per unsur (sum of the values)")
+    nrr: float = Field(description="NRR = jumlah / responden, 3 desimal")
+    weight: str = Field(description='Bobot tepat, mis. "1/9"')
+    weighted_nrr: float = Field(description="NRR tertimbang = NRR x bobot, 3 desimal")
+
+
+class RespondentTable(BaseModel):
+    """Tabel pengolahan per responden (Permenpan RB 14/2017): a page of respondents, and the
+    per-element figures and IKM over the whole period."""
+
+    unit_id: str
+    unit_name: str
+    period: PeriodOut
+    service: str | None
+    total: int = Field(description="Responden dalam periode (all pages)")
+    limit: int
+    offset: int
+    respondents: list[RespondentOut]
+    elements: list[ElementFiguresOut]
+    ikm: float | None = Field(description="Jumlah NRR tertimbang, 3 desimal")
+    ikm_converted: float | None = Field(description="IKM x 25, 2 desimal")
+    mutu: Mutu | None

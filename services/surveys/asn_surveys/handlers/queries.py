@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from asn_platform.periods import Period
 from asn_platform.uow import UnitsOfWork
 from asn_platform.vocabulary import ElementCode
 from asn_surveys.domain.aggregate import SurveyAggregate
+from asn_surveys.domain.respondents import RespondentRow, period_span, rows_from
 from asn_surveys.domain.units import Unit, UnitNotFound
-from asn_surveys.store import buckets, gaps, units
+from asn_surveys.store import buckets, gaps, responses, units
 from asn_surveys.store.buckets import UNIT_WIDE
 
 
@@ -106,3 +108,32 @@ async def gap_rows(
         )
         for r in rows
     ]
+
+
+async def respondent_page(
+    uow: UnitsOfWork, unit_id: str, period: Period, service: str | None, limit: int, offset: int
+) -> tuple[UnitPeriod, list[RespondentRow]]:
+    """The unit's aggregates in the period and one page of its respondents, oldest first."""
+    start, end = period_span(period)
+    async with uow.reading() as conn:
+        found = await units.get_unit(conn, unit_id)
+        if found is None:
+            raise UnitNotFound(unit_id)
+        aggregates = await buckets.unit_buckets(conn, unit_id, period.key)
+        records = await responses.respondent_page(
+            conn, unit_id, start, end, service or None, limit, offset
+        )
+    return UnitPeriod(found, aggregates), list(rows_from((tuple(r) for r in records), offset + 1))
+
+
+async def all_respondents(
+    uow: UnitsOfWork, unit_id: str, period: Period, service: str | None
+) -> AsyncIterator[RespondentRow]:
+    """Every respondent of the period, streamed from one read-only transaction."""
+    start, end = period_span(period)
+    number = 1
+    async with uow.reading() as conn, conn.transaction(readonly=True):
+        async for record in responses.respondent_cursor(conn, unit_id, start, end, service):
+            for row in rows_from((tuple(record),), number):
+                yield row
+            number += 1

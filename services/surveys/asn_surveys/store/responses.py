@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -83,3 +85,37 @@ async def anonymise_expired(conn: DbConnection | asyncpg.Pool, retention_days: i
     retention period; returns how many."""
     status = await conn.execute(_ANONYMISE, retention_days)
     return int(status.split()[-1])
+
+
+# The processing table's rows: oldest first, on the (unit_id, submitted_at) index; response_id
+# breaks ties so that pages never overlap.
+_RESPONDENTS = """
+SELECT submitted_at, service, u1, u2, u3, u4, u5, u6, u7, u8, u9 FROM responses
+WHERE unit_id = $1 AND submitted_at >= $2 AND submitted_at < $3
+  AND ($4::text IS NULL OR service = $4)
+ORDER BY submitted_at, response_id
+"""
+
+
+async def respondent_page(
+    conn: DbConnection,
+    unit_id: str,
+    start: datetime,
+    end: datetime,
+    service: str | None,
+    limit: int,
+    offset: int,
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            _RESPONDENTS + " LIMIT $5 OFFSET $6", unit_id, start, end, service, limit, offset
+        )
+    )
+
+
+async def respondent_cursor(
+    conn: asyncpg.Connection, unit_id: str, start: datetime, end: datetime, service: str | None
+) -> AsyncIterator[asyncpg.Record]:
+    """Every row of the period, fetched in batches (call inside a transaction)."""
+    async for record in conn.cursor(_RESPONDENTS, unit_id, start, end, service, prefetch=2000):
+        yield record
