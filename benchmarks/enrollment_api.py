@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import secrets
 import statistics
@@ -30,6 +32,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -48,12 +51,21 @@ from asn_devkit.benchmarking import (
     wait_ready,
 )
 from asn_devkit.embedded.processes import free_port
+from asn_devkit.loadgen import ConnPool, cpu_seconds
 from asn_enrollment.domain.nip import make_nip
 from asn_platform.kafka import ensure_topics
 from asn_platform.timezone import JAKARTA
 from asn_platform.vocabulary import Sex
 
-console = Console()
+console = Console(width=132)  # wide enough for the tables when the output is captured
+
+
+@dataclass(frozen=True)
+class Target:
+    port: int
+    authorization: str
+    concurrency: int
+    server: psutil.Process  # the service's process, whose CPU is measured too
 
 
 @dataclass
@@ -62,6 +74,8 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     seconds: float = 0.0
+    client_cpu_s: float = 0.0  # the load generator's own CPU (user + system) during the run
+    server_cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -108,30 +122,43 @@ async def open_sessions(client: httpx.AsyncClient, count: int, capacity: int) ->
     return ids
 
 
-async def drive(
-    client: httpx.AsyncClient,
-    run: Run,
-    requests: list[tuple[str, str, dict[str, object] | None]],
-    concurrency: int,
-    progress: Progress,
-) -> None:
+# (method, path, JSON body encoded once, before the clock starts)
+Request = tuple[str, str, bytes]
+HEALTH: Request = ("GET", "/health", b"")
+
+
+async def drive(target: Target, run: Run, requests: list[Request], progress: Progress) -> None:
+    """Send `requests` from `target.concurrency` keep-alive connections (the lean client of
+    asn_devkit.loadgen: httpx cost more CPU per request than the service's /health)."""
     task = progress.add_task(run.name, total=len(requests))
-    queue: asyncio.Queue[tuple[str, str, dict[str, object] | None]] = asyncio.Queue()
-    for item in requests:
-        queue.put_nowait(item)
+    pending = iter(requests)
+    pool = ConnPool(target.port, target.concurrency, target.authorization)
 
     async def worker() -> None:
-        while not queue.empty():
-            method, path, body = queue.get_nowait()
+        for method, path, body in pending:
             started = time.perf_counter()
-            response = await client.request(method, path, json=body)
+            try:
+                status, _ = await pool.request(method, path, body)
+            except (OSError, ValueError, asyncio.IncompleteReadError):
+                status = 0  # connection lost: counted, and refused at the end as unexpected
             run.latencies.append(time.perf_counter() - started)
-            run.statuses[response.status_code] += 1
+            run.statuses[status] += 1
             progress.advance(task)
 
+    me = psutil.Process()
+    cpu0, server0 = cpu_seconds(me), cpu_seconds(target.server)
     began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker() for _ in range(target.concurrency)))
     run.seconds = time.perf_counter() - began
+    run.client_cpu_s = cpu_seconds(me) - cpu0
+    run.server_cpu_s = cpu_seconds(target.server) - server0
+    pool.close()
+
+
+def _cpu_share(cpu_s: float, run: Run) -> str:
+    """Share of one core over the run, and CPU ms per request."""
+    per = cpu_s / len(run.latencies) * 1000 if run.latencies else float("nan")
+    return f"{cpu_s / run.seconds:.0%} ({per:.2f} ms/req)" if run.seconds else "-"
 
 
 async def benchmark(args: argparse.Namespace) -> None:
@@ -158,12 +185,18 @@ async def benchmark(args: argparse.Namespace) -> None:
             ) as client:
                 with service_process("asn_enrollment", env, log_path) as proc:
                     await wait_ready(client, proc, log_path, timeout_s=90)
-                    await run_phases(client, args)
+                    target = Target(
+                        port,
+                        bench_headers("admin")["Authorization"],
+                        args.concurrency,
+                        psutil.Process(proc.pid),
+                    )
+                    await run_phases(client, args, target)
         finally:
             await drop_database(server_url, f"{prefix}enrollment")
 
 
-async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> None:
+async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace, target: Target) -> None:
     csv_text, nips = roster_csv(args.people, seed=7)
     began = time.perf_counter()
     imported = await client.post(
@@ -178,16 +211,15 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
     sessions = await open_sessions(client, args.sessions, args.capacity)
 
     rng = random.Random(11)
-    plan: list[tuple[str, str, dict[str, object] | None]] = []
+    plan: list[Request] = []
     pairs: set[tuple[str, str]] = set()
     while len(plan) < args.requests:
         nip, session = rng.choice(nips), rng.choice(sessions)
         if (nip, session) in pairs:
             continue
         pairs.add((nip, session))
-        plan.append(
-            ("POST", f"/api/v1/sessions/{session}/enrollments", {"nip": nip, "accept": True})
-        )
+        body = json.dumps({"nip": nip, "accept": True}).encode()
+        plan.append(("POST", f"/api/v1/sessions/{session}/enrollments", body))
 
     # Interleaved rounds (baseline, then enrollments), so that a burst of other load on the
     # machine hits both runs alike; rates are reported per round and as the median.
@@ -196,23 +228,22 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
     rounds: list[tuple[float, float]] = []
     per_round = -(-len(plan) // args.rounds)
     with counting_progress(console) as progress:
-        warm = [("GET", "/health", None)] * 200
-        await drive(client, Run("warm-up"), warm, args.concurrency, progress)
+        await drive(target, Run("warm-up"), [HEALTH] * 200, progress)
         for index in range(args.rounds):
             chunk = plan[index * per_round : (index + 1) * per_round]
             if not chunk:
                 break
             h = Run(f"round {index + 1}: GET /health")
             e = Run(f"round {index + 1}: POST enrollments")
-            await drive(
-                client, h, [("GET", "/health", None)] * len(chunk), args.concurrency, progress
-            )
-            await drive(client, e, chunk, args.concurrency, progress)
+            await drive(target, h, [HEALTH] * len(chunk), progress)
+            await drive(target, e, chunk, progress)
             rounds.append((h.rate, e.rate))
             for total, part in ((health, h), (enroll, e)):
                 total.latencies += part.latencies
                 total.statuses.update(part.statuses)
                 total.seconds += part.seconds
+                total.client_cpu_s += part.client_cpu_s
+                total.server_cpu_s += part.server_cpu_s
 
     console.print(
         "per round, req/s (health / enrollments): "
@@ -221,7 +252,8 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
         f"{statistics.median(e for _, e in rounds):,.0f}"
     )
     table = Table(title=f"enrollment API, {args.concurrency} concurrent clients, loopback")
-    for column in ("run", "requests", "req/s", "p50 ms", "p99 ms", "statuses"):
+    columns = ("run", "requests", "req/s", "p50 ms", "p99 ms", "client CPU", "server CPU")
+    for column in (*columns, "statuses"):
         table.add_column(column, justify="right" if column != "run" else "left")
     for run in (health, enroll):
         table.add_row(
@@ -230,6 +262,8 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
             f"{run.rate:,.0f}",
             f"{run.pct(50):.1f}",
             f"{run.pct(99):.1f}",
+            _cpu_share(run.client_cpu_s, run),
+            _cpu_share(run.server_cpu_s, run),
             " ".join(f"{code}:{n}" for code, n in sorted(run.statuses.items())),
         )
     console.print(table)
@@ -239,6 +273,12 @@ async def run_phases(client: httpx.AsyncClient, args: argparse.Namespace) -> Non
         f"enrollments accepted (201): {ok} = {ok / enroll.seconds:,.0f}/s; refused as overlapping "
         f"(409): {enroll.statuses.get(409, 0)}; of the accepted, {seated['taken']} seated and "
         f"{seated['waitlisted']} waitlisted; capacity never exceeded: {seated['ok']}"
+    )
+    console.print(
+        f"load generator CPU: {health.client_cpu_s / health.seconds:.0%} of a core during "
+        f"/health, {enroll.client_cpu_s / enroll.seconds:.0%} during enrollments; "
+        f"enrollments / health: {enroll.rate / health.rate:.2f}; load average "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     console.print(
         f"enrollment mean {statistics.mean(enroll.latencies) * 1000:.1f} ms vs health "

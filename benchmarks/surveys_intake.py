@@ -54,86 +54,15 @@ from asn_devkit.benchmarking import (
     wait_ready,
 )
 from asn_devkit.embedded.processes import free_port
+from asn_devkit.loadgen import ConnPool, HttpConn, cpu_seconds
 from asn_platform.db import with_database
 from asn_platform.kafka import ensure_topics
 from asn_platform.tangsel import UNITS
 from asn_platform.vocabulary import Education, Occupation
 
 console = Console(width=132)  # wide enough for the tables when the output is captured
-IDLE_MAX_S = 3.0  # below uvicorn's 5 s keep-alive timeout
-
-
-# --- a lean HTTP/1.1 keep-alive client (httpx would cost more CPU than the server) -------------
-class HttpConn:
-    authorization = ""  # "Bearer <admin token>", set once the service is up (rate limit off)
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.used = time.monotonic()
-
-    @classmethod
-    async def open(cls, port: int) -> HttpConn:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer)
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        head = (
-            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: {self.authorization}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        self.writer.write(head.encode() + body)
-        status_line = await self.reader.readline()
-        if not status_line:
-            raise ConnectionError("server closed the connection")
-        status = int(status_line.split()[1])
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        data = await self.reader.readexactly(length) if length else b""
-        return status, data
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-class ConnPool:
-    def __init__(self, port: int, limit: int = 256) -> None:
-        self.port, self.limit = port, limit
-        self.idle: list[HttpConn] = []
-        self.opened = 0
-        self.free = asyncio.Condition()
-
-    async def get(self) -> HttpConn:
-        async with self.free:
-            while not self.idle and self.opened >= self.limit:
-                await self.free.wait()
-            while self.idle:
-                conn = self.idle.pop()
-                if time.monotonic() - conn.used < IDLE_MAX_S:
-                    return conn
-                conn.close()  # the server may have closed it (uvicorn keep-alive: 5 s)
-                self.opened -= 1
-            self.opened += 1
-        return await HttpConn.open(self.port)
-
-    async def put(self, conn: HttpConn | None) -> None:
-        async with self.free:
-            if conn is None:
-                self.opened -= 1
-            else:
-                conn.used = time.monotonic()
-                self.idle.append(conn)
-            self.free.notify()
-
-    def close(self) -> None:
-        for conn in self.idle:
-            conn.close()
+ME = psutil.Process()
+AUTH = {"header": ""}  # "Bearer <admin token>", set once the service is up (rate limit off)
 
 
 @dataclass
@@ -145,6 +74,7 @@ class Run:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0  # this load generator's own CPU during the run
 
     @property
     def rate(self) -> float:
@@ -159,15 +89,11 @@ Request = Callable[[], tuple[str, str, bytes]]
 
 async def _one(pool: ConnPool, make: Request, expect: int, run: Run, started: float) -> None:
     method, path, body = make()
-    conn = await pool.get()
     try:
-        status, _ = await conn.request(method, path, body)
+        status, _ = await pool.request(method, path, body)
     except Exception:
-        conn.close()
-        await pool.put(None)
         run.failed += 1
         return
-    await pool.put(conn)
     run.latencies_ms.append((time.perf_counter() - started) * 1000)
     if status == expect:
         run.ok += 1
@@ -187,9 +113,9 @@ async def closed_loop(
 ) -> Run:
     """Maximum rate: `concurrency` clients each sending the next request when one returns."""
     run = Run(name)
-    pool = ConnPool(port, concurrency)
+    pool = ConnPool(port, concurrency, AUTH["header"])
     task = progress.add_task(f"{name}: max rate, {concurrency} connections", total=seconds)
-    cpu0 = sum(server.cpu_times()[:2])
+    cpu0, client0 = cpu_seconds(server), cpu_seconds(ME)
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -205,7 +131,8 @@ async def closed_loop(
 
     await asyncio.gather(tick(), *(worker() for _ in range(concurrency)))
     run.seconds = time.perf_counter() - start
-    run.server_cpu_s = sum(server.cpu_times()[:2]) - cpu0
+    run.server_cpu_s = cpu_seconds(server) - cpu0
+    run.client_cpu_s = cpu_seconds(ME) - client0
     progress.update(task, completed=seconds)
     pool.close()
     return run
@@ -224,10 +151,10 @@ async def open_loop(
     """Fixed offered load: request i is due at start + i/rate, whatever earlier ones are doing;
     latency counts from the due time (no coordinated omission)."""
     run = Run(name)
-    pool = ConnPool(port, 512)
+    pool = ConnPool(port, 512, AUTH["header"])
     total = int(rate * seconds)
     task = progress.add_task(f"{name}: {rate:.0f}/s for {seconds:.0f}s", total=total)
-    cpu0 = sum(server.cpu_times()[:2])
+    cpu0, client0 = cpu_seconds(server), cpu_seconds(ME)
     start = time.perf_counter()
     tasks = []
     for i in range(total):
@@ -241,7 +168,8 @@ async def open_loop(
             progress.update(task, completed=i)
     await asyncio.gather(*tasks)
     run.seconds = time.perf_counter() - start
-    run.server_cpu_s = sum(server.cpu_times()[:2]) - cpu0
+    run.server_cpu_s = cpu_seconds(server) - cpu0
+    run.client_cpu_s = cpu_seconds(ME) - client0
     progress.update(task, completed=total)
     pool.close()
     return run
@@ -284,7 +212,7 @@ async def query_latencies(
     port: int, paths: list[str], repeats: int, progress: Progress
 ) -> dict[str, Run]:
     out = {}
-    conn = await HttpConn.open(port)
+    conn = await HttpConn.open(port, AUTH["header"])
     task = progress.add_task("IKM queries", total=len(paths) * repeats)
     try:
         for path in paths:
@@ -303,6 +231,27 @@ async def query_latencies(
 
 
 # --- orchestration ------------------------------------------------------------------------------
+async def batch_sizes(port: int) -> str:
+    """Submissions per intake transaction, from the service's own histogram (/metrics)."""
+    conn = await HttpConn.open(port, AUTH["header"])
+    try:
+        status, body = await conn.request("GET", "/metrics")
+    finally:
+        conn.close()
+    values = {}
+    for line in body.decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("surveys_intake_batch_size_sum", "surveys_intake_batch_size_count"):
+            values[name.rsplit("_", 1)[1]] = float(value)
+    if status != 200 or not values.get("count"):
+        return "no batches recorded (ASN_INTAKE_BATCH_MAX=1?)"
+    mean = values["sum"] / values["count"]
+    return (
+        f"{values['sum']:,.0f} submissions in {values['count']:,.0f} transactions, "
+        f"{mean:.1f} per transaction"
+    )
+
+
 async def outbox_drain(dsn: str, timeout_s: float = 60) -> tuple[int, float]:
     conn = await asyncpg.connect(dsn)
     started = time.perf_counter()
@@ -328,10 +277,12 @@ def latency_table(title: str, runs: list[Run], offered: float | None = None) -> 
         "p99 ms",
         "max ms",
         "server CPU ms/req",
+        "client CPU ms/req",
     ):
         table.add_column(col, justify="right" if col != "run" else "left")
     for run in runs:
         cpu = run.server_cpu_s / run.ok * 1000 if run.ok else float("nan")
+        client = run.client_cpu_s / run.ok * 1000 if run.ok else float("nan")
         table.add_row(
             run.name,
             f"{run.rate:,.0f}",
@@ -342,6 +293,7 @@ def latency_table(title: str, runs: list[Run], offered: float | None = None) -> 
             f"{run.pct(99):.1f}",
             f"{max(run.latencies_ms or [float('nan')]):.1f}",
             f"{cpu:.2f}",
+            f"{client:.2f}",
         )
     return table
 
@@ -378,7 +330,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
                     await wait_ready(client, proc, log_path, timeout_s=60)
                 server = psutil.Process(proc.pid)
-                HttpConn.authorization = bench_headers("admin")["Authorization"]
+                AUTH["header"] = bench_headers("admin")["Authorization"]
                 await run_phases(args, port, dsn, server)
         finally:
             await drop_database(server_url, database)
@@ -418,6 +370,7 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
             progress,
         )
         pending, drain_s = await outbox_drain(dsn)
+        batches = await batch_sizes(port)
         await quiesce(dsn)
         h_fix = await open_loop(
             port, health_maker(), 200, "GET /health", args.rate, args.seconds, server, progress
@@ -444,6 +397,7 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
         f"rate; outbox after the max-rate run: {pending} pending, drained "
         f"{drain_s:.1f}s after the run ended"
     )
+    console.print(f"group commit so far (warm-up + max rate): {batches}")
     console.print(
         latency_table(
             f"Fixed offered load {args.rate:.0f} req/s for {args.seconds:.0f}s (open loop)",
@@ -496,7 +450,7 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
     )
     for col in ("query", "n in bucket", "p50 ms", "p99 ms", "max ms"):
         table.add_column(col, justify="left" if col == "query" else "right")
-    check = await HttpConn.open(port)
+    check = await HttpConn.open(port, AUTH["header"])
     for path, run in reads.items():
         _, body = await check.request("GET", path)
         n = json.loads(body)["n"]

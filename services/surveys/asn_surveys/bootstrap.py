@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from asn_platform.group_commit import GroupCommit
 from asn_platform.service import ServiceContext, ServiceDefinition, ServiceParts
 from asn_platform.uow import UnitOfWork, UnitsOfWork
 from asn_surveys.api import routers
 from asn_surveys.api.clients import ClientGuard
 from asn_surveys.api.templates import make_templates
 from asn_surveys.domain.intake import GapPolicy
+from asn_surveys.handlers.intake import Accepted
 from asn_surveys.handlers.metrics import IntakeMetrics
 from asn_surveys.handlers.retention import anonymise_expired_responses
 from asn_surveys.kafka.intake import subscribe
@@ -32,6 +34,7 @@ class Surveys:
     metrics: IntakeMetrics
     guard: ClientGuard
     templates: Environment
+    intake: GroupCommit[Accepted]  # HTTP submissions (API and form) share transactions
 
     @property
     def settings(self) -> Settings:
@@ -81,12 +84,20 @@ def start_retention_job(app: Surveys) -> None:
 
 def build(ctx: ServiceContext[Settings]) -> ServiceParts:
     s = ctx.settings
+    metrics = IntakeMetrics.register(ctx.registry)
     app = Surveys(
         ctx=ctx,
         policy=GapPolicy(s.gap_kind, s.gap_threshold, s.gap_recovery_threshold),
-        metrics=IntakeMetrics.register(ctx.registry),
+        metrics=metrics,
         guard=ClientGuard.of(s),
         templates=make_templates(),
+        intake=GroupCommit(
+            lambda: ctx.units,
+            name="surveys-intake",
+            max_batch=s.intake_batch_max,
+            max_wait_s=s.intake_batch_wait_ms / 1000,
+            on_batch=metrics.batch,
+        ),
     )
 
     async def on_start() -> None:

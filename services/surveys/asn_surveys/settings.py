@@ -34,6 +34,20 @@ class Settings(PlatformSettings):
     gap_period_kind: Literal["month", "quarter", "semester", "year"] = Field(
         default="quarter", description="Period over which gaps are judged."
     )
+    intake_batch_max: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Concurrent intake submissions committed in one transaction at most "
+        "(group commit, asn_platform.group_commit; 1 turns it off).",
+    )
+    intake_batch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=50,
+        description="While the database is busy, how long a new batch waits for more "
+        "submissions to join it.",
+    )
     rate_limit_per_minute: int = Field(
         default=30,
         ge=0,

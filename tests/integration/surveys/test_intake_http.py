@@ -194,3 +194,39 @@ async def test_a_database_outage_gets_503_with_retry_after_never_a_silent_loss(
     assert r.status_code == 503 and r.headers["Retry-After"] == "5"
     assert r.json()["error"] == "unavailable" and "kirim ulang" in r.json()["message"]
     assert (await submit(surveys.client, payload(unit))).status_code == 201
+
+
+async def test_concurrent_submissions_share_transactions_and_keep_each_outcome(
+    surveys: Surveys,
+) -> None:
+    """Group commit: refusals and resends in the same burst get their own answers, the valid
+    ones are each stored, counted, audited and published once."""
+    unit = await create_unit(surveys.client, served_per_month=500)
+    valid = [payload(unit, [4, 3, 3, 4, 3, 4, 4, 2, 3], client_ref=f"k-{i}") for i in range(8)]
+    unknown = [payload(unit, service="Layanan Z") for _ in range(2)]
+    resend = payload(unit, 2, client_ref="k-resend")
+    bodies = [*valid[:4], unknown[0], resend, *valid[4:], resend, unknown[1]]
+    answers = await asyncio.gather(*(submit(surveys.client, b) for b in bodies))
+
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(422) == 2 and statuses.count(201) == 9 and statuses.count(200) == 1
+    assert all(a.json()["fields"][0]["field"] == "service" for a in answers if a.status_code == 422)
+    ids = {a.json()["response_id"] for a in answers if a.status_code in (200, 201)}
+    assert len(ids) == 9  # the resend got the original's id
+    assert await _rows(surveys, unit) == 9
+    n = await surveys.db.fetchval(
+        "SELECT n FROM ikm_buckets WHERE unit_id = $1 AND period_key = '2026-Q3' AND service = ''",
+        unit,
+    )
+    assert n == 9
+    audited = await surveys.db.fetch(
+        "SELECT entity_id FROM audit_log WHERE route = '/api/v1/responses' AND status = 201"
+        " AND summary->>'unit_id' = $1",
+        unit,
+    )
+    assert {r["entity_id"] for r in audited} == {
+        f"response_id={a.json()['response_id']}" for a in answers if a.status_code == 201
+    }
+    await surveys.tap.wait_for(lambda: len(surveys.tap.submitted(unit)) >= 9)
+    await asyncio.sleep(0.3)
+    assert sorted(e.data.response_id for e in surveys.tap.submitted(unit)) == sorted(ids)

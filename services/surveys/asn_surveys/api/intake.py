@@ -97,7 +97,7 @@ def intake_router(app: Surveys) -> APIRouter:
         response = _response(app, await read_json(request, app.settings.max_body_bytes))
         try:
             accepted = await submit_response(
-                app.units, response, channel=CHANNEL, policy=app.policy
+                app.intake, response, channel=CHANNEL, policy=app.policy
             )
         except IntakeUnavailable:
             app.metrics.count(CHANNEL.value, "unavailable")

@@ -172,7 +172,7 @@ async def _accept_form(
             app, unit, lang, values=values, errors=_form_errors(err, lang), status=422
         )
     try:
-        accepted = await submit_response(app.units, response, channel=CHANNEL, policy=app.policy)
+        accepted = await submit_response(app.intake, response, channel=CHANNEL, policy=app.policy)
     except IntakeUnavailable:
         app.metrics.count(CHANNEL.value, "unavailable")
         return _retry_form(

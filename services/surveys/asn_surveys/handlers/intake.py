@@ -20,10 +20,11 @@ import asyncpg
 
 from asn_platform import audit
 from asn_platform.contracts import IntakeChannel, ServiceGapDetected
+from asn_platform.group_commit import GroupCommit
 from asn_platform.inbox import is_unavailable
 from asn_platform.periods import Period, periods_of, previous
 from asn_platform.timezone import now_jakarta
-from asn_platform.uow import UnitOfWork, UnitsOfWork
+from asn_platform.uow import UnitOfWork
 from asn_platform.vocabulary import ElementCode
 from asn_surveys.domain.aggregate import SurveyAggregate, buckets_for, counters_for
 from asn_surveys.domain.events import gap_detected, survey_submitted
@@ -200,16 +201,24 @@ class IntakeUnavailable(Exception):
 
 
 async def submit_response(
-    units: UnitsOfWork, response: SurveyResponseIn, *, channel: IntakeChannel, policy: GapPolicy
+    intake: GroupCommit[Accepted],
+    response: SurveyResponseIn,
+    *,
+    channel: IntakeChannel,
+    policy: GapPolicy,
 ) -> Accepted:
-    """One intake in its own unit of work (rerun on deadlock: a valid response must never be
-    lost). IntakeUnavailable when the database cannot be reached."""
+    """One HTTP intake, in a transaction it may share with concurrent ones (group commit; rerun
+    on deadlock, and alone if any other response of its batch is refused: a valid response is
+    never lost and a refused one stores nothing). IntakeUnavailable when the database cannot
+    be reached. Batches run by unit, the order of their bucket locks."""
 
     async def work(uow: UnitOfWork) -> Accepted:
         return await accept_response(uow, response, channel=channel, policy=policy)
 
     try:
-        return await units.run(work)
+        if intake.max_batch == 1:
+            return await intake.units.run(work)
+        return await intake.run(work, key=response.unit_id)
     except Exception as err:
         if is_unavailable(err) or isinstance(err, asyncpg.InterfaceError):
             log.warning("intake refused, database unavailable: %s", err)

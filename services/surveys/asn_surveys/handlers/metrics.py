@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from asn_platform.contracts import ServiceGapDetected
 
@@ -13,6 +13,7 @@ from asn_platform.contracts import ServiceGapDetected
 class IntakeMetrics:
     intakes: Counter
     gap_events: Counter
+    batches: Histogram
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> IntakeMetrics:
@@ -29,6 +30,12 @@ class IntakeMetrics:
                 ["status"],
                 registry=registry,
             ),
+            batches=Histogram(
+                "surveys_intake_batch_size",
+                "HTTP submissions per group-commit transaction",
+                buckets=(1, 2, 4, 8, 16, 32, 64),
+                registry=registry,
+            ),
         )
 
     def count(self, channel: str, outcome: str) -> None:
@@ -38,3 +45,6 @@ class IntakeMetrics:
         self.count(channel, "accepted" if created else "duplicate")
         for gap in gaps:
             self.gap_events.labels(gap.status.value).inc()
+
+    def batch(self, size: int) -> None:
+        self.batches.observe(size)
