@@ -32,7 +32,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from asn_platform.kafka import client_options
+from asn_platform.kafka import client_options, started
 from asn_platform.logmask import mask_nips
 from asn_platform.settings import PlatformSettings
 from asn_platform.topics import dead_letter_topic
@@ -206,14 +206,7 @@ class DeadLetterPublisher:
         )
         async with self._lock:
             if self._producer is None:
-                producer = _producer(self.settings, self.client_id)
-                try:
-                    await producer.start()
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(producer.stop(), 2.0)
-                    raise
-                self._producer = producer
+                self._producer = await started(_producer(self.settings, self.client_id))
             try:
                 await self._producer.send_and_wait(
                     dead_letter_topic(record.topic),

@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 MAX_LIMIT = 1000  # the largest page any route accepted before: no existing client breaks
@@ -130,3 +130,17 @@ Instant = Annotated[
 ]
 BoundedDateTime = Annotated[datetime, AfterValidator(_year_in_range), Field(description=_RANGE)]
 BoundedDate = Annotated[date, AfterValidator(_year_in_range), Field(description=_RANGE)]
+
+
+_Passed = TypeVar("_Passed")
+
+
+def passed_in(info: ValidationInfo, key: str, kind: type[_Passed]) -> _Passed:
+    """What the caller passed as validation context, ``model_validate(data, context={key: v})``:
+    how a domain model gets the time without reading a clock. Missing is a programming error:
+    TypeError, which pydantic does not turn into a 422 for the client."""
+    context = info.context if isinstance(info.context, dict) else {}
+    value = context.get(key)
+    if not isinstance(value, kind):
+        raise TypeError(f"validate with context={{{key!r}: <{kind.__name__}>}}")
+    return value

@@ -5,10 +5,12 @@ included), and explicit topic creation (auto-creation gives accidental partition
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import (
     ClusterAuthorizationFailedError,
@@ -175,3 +177,15 @@ async def broker_reachable(
         return False
     finally:
         await admin.close()
+
+
+async def started(producer: AIOKafkaProducer) -> AIOKafkaProducer:
+    """``producer.start()``; a producer that fails to start is stopped (its half-open
+    connections closed, at most 2 s) before the error goes on, so a retry leaks nothing."""
+    try:
+        await producer.start()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(producer.stop(), 2.0)
+        raise
+    return producer

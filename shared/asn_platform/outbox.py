@@ -79,7 +79,7 @@ from asyncpg.pool import PoolConnectionProxy
 from asn_platform import telemetry
 from asn_platform.contracts.base import Event
 from asn_platform.envelope import DEFAULT_MAX_MESSAGE_BYTES, H_ID, KafkaRecord, encode
-from asn_platform.kafka import client_options
+from asn_platform.kafka import client_options, started
 from asn_platform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -379,13 +379,7 @@ class OutboxRelay:
                 retry_backoff_ms=100,
                 **client_options(self.settings),
             )
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(producer.stop(), 2.0)
-                raise
-            self._producer = producer
+            self._producer = await started(producer)
         return self._producer
 
     async def _close_producer(self) -> None:

@@ -124,5 +124,7 @@ def test_repr_masks_nips() -> None:
     assert "1985***********001" in text
 
 
-def test_validates_without_context_against_the_current_date() -> None:
-    assert CivilServant.model_validate(profile()).nip == STAFF
+def test_validating_without_the_date_is_a_programming_error() -> None:
+    # The domain reads no clock: the caller passes today; a TypeError is no 422 for a client.
+    with pytest.raises(TypeError, match="today"):
+        CivilServant.model_validate(profile())

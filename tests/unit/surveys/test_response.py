@@ -96,12 +96,26 @@ def test_time_is_kept_as_the_same_instant_in_jakarta() -> None:
     assert r.submitted_at.hour == 9
 
 
-def test_default_time_is_now_and_aware() -> None:
+def test_default_time_is_the_given_now_in_jakarta() -> None:
     data = payload()
     del data["submitted_at"]
-    r = SurveyResponseIn.model_validate(data)
-    assert r.submitted_at.tzinfo is not None
-    assert abs(r.submitted_at - datetime.now(UTC)) < timedelta(seconds=5)
+    now = datetime(2026, 3, 14, 2, 30, tzinfo=UTC)
+    r = SurveyResponseIn.model_validate(data, context={"now": now})
+    assert r.submitted_at == now
+    assert r.submitted_at.tzinfo == JAKARTA
+
+
+def test_an_explicit_null_time_is_refused_not_defaulted() -> None:
+    assert "submitted_at" in problems_of(payload(submitted_at=None))
+
+
+def test_validating_without_the_time_is_a_programming_error() -> None:
+    # The domain reads no clock: the caller passes now; a TypeError is no 422 for a client.
+    data = payload()
+    del data["submitted_at"]
+    for sample in (data, payload()):
+        with pytest.raises(TypeError, match="now"):
+            SurveyResponseIn.model_validate(sample)
 
 
 def test_text_limits() -> None:

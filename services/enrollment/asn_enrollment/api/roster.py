@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import email.policy
 from email.parser import BytesParser
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from asn_enrollment.api.common import NipPath, audited, body_summary, unit_of_nip, valid_nip
@@ -19,6 +19,7 @@ from asn_enrollment.handlers import queries
 from asn_enrollment.handlers import roster as handlers
 from asn_platform.auth import Role, allow
 from asn_platform.inputs import Limit, Name, Offset, SafeText
+from asn_platform.openapi import body_schema
 from asn_platform.timezone import now_jakarta
 from asn_platform.vocabulary import Bidang
 
@@ -102,13 +103,21 @@ def router(w: Wiring) -> APIRouter:
         )
         return AsnList(total=total, items=[AsnOut.of(r) for r in rows])
 
-    @api.post("", status_code=201, summary="Tambah ASN / add a civil servant")
+    @api.post(
+        "",
+        status_code=201,
+        summary="Tambah ASN / add a civil servant",
+        openapi_extra=body_schema(CivilServant),
+    )
     @allow(Role.ADMIN)
-    async def create_asn(body: CivilServant) -> AsnOut:
+    async def create_asn(body: Annotated[dict[str, Any], Body()]) -> AsnOut:
+        # Validated here, not by FastAPI: the NIP check needs today's date as context.
+        now = now_jakarta()
+        servant = CivilServant.model_validate(body, context={"today": now.date()})
         row = await audited(
             w.units,
-            lambda uow: handlers.create_asn(uow, body, now_jakarta()),
-            body_summary(body, False),
+            lambda uow: handlers.create_asn(uow, servant, now),
+            body_summary(servant, False),
         )
         return AsnOut.of(row)
 

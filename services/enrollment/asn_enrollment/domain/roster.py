@@ -1,8 +1,8 @@
 """The civil-servant (ASN) profile held on the enrollment service's roster.
 
-NIP checks need "today" (no appointment in the future). Pass it as validation context,
-``CivilServant.model_validate(data, context={"today": day})``; without it the Jakarta date of the
-moment of validation is used, which is what adapters want and what tests should avoid.
+NIP checks need "today" (no appointment in the future). The caller passes it as validation
+context, ``CivilServant.model_validate(data, context={"today": day})``, from its own clock: the
+domain reads no clock, and validating without the date is a programming error (TypeError).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from asn_enrollment.domain.bilingual import bilingual
 from asn_enrollment.domain.nip import mask_nip, parse_nip
-from asn_platform.inputs import Clean, Name, SafeText
-from asn_platform.timezone import now_jakarta
+from asn_platform.inputs import Clean, Name, SafeText, passed_in
 from asn_platform.vocabulary import Bidang, PositionType
 
 # Golongan/ruang of PNS (PP 99/2000 scale): I, II and III run a-d, only IV reaches e.
@@ -50,12 +49,6 @@ def normalize_rank(raw: str) -> str:
 def rank_order(rank: str) -> int:
     """Position of a rank on the scale (I/a = 0), for comparisons."""
     return RANKS.index(normalize_rank(rank))
-
-
-def _today(info: ValidationInfo) -> date:
-    context = info.context if isinstance(info.context, dict) else {}
-    today = context.get("today")
-    return today if isinstance(today, date) else now_jakarta().date()
 
 
 def _coerce_choice(value: Any, choices: type[_Choice], what: tuple[str, str]) -> _Choice:
@@ -116,7 +109,7 @@ class CivilServant(BaseModel):
     def _nip(cls, value: Any, info: ValidationInfo) -> str:
         if not isinstance(value, str):
             raise ValueError(bilingual("NIP harus berupa teks", "NIP must be text"))
-        return parse_nip(value, today=_today(info)).value
+        return parse_nip(value, today=passed_in(info, "today", date)).value
 
     @field_validator("name", "unit_id", "position")
     @classmethod
@@ -162,10 +155,15 @@ class CivilServant(BaseModel):
             return None
         if not isinstance(value, str):
             raise ValueError(bilingual("NIP harus berupa teks", "NIP must be text"))
-        supervisor = parse_nip(value, today=_today(info)).value
+        supervisor = parse_nip(value, today=passed_in(info, "today", date)).value
         # "nip" is declared first, so it is in info.data when it was valid.
         if supervisor == info.data.get("nip"):
             raise ValueError(
                 bilingual("atasan tidak boleh dirinya sendiri", "supervisor must not be self")
             )
         return supervisor
+
+
+# The profile's fields in declaration order: the roster table's columns and, without "active",
+# the CSV import's (a file lists people on the roster).
+PROFILE_FIELDS: tuple[str, ...] = tuple(CivilServant.model_fields)

@@ -18,18 +18,9 @@ from pydantic import ValidationError
 
 from asn_enrollment.domain.bilingual import bilingual
 from asn_enrollment.domain.nip import normalize_nip
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.domain.roster import PROFILE_FIELDS, CivilServant
 
-COLUMNS: tuple[str, ...] = (
-    "nip",
-    "name",
-    "unit_id",
-    "bidang",
-    "position",
-    "position_type",
-    "rank",
-    "supervisor_nip",
-)
+COLUMNS: tuple[str, ...] = tuple(f for f in PROFILE_FIELDS if f != "active")
 
 
 class RosterFileError(ValueError):

@@ -17,13 +17,14 @@ from uuid import UUID
 import asyncpg
 
 from asn_enrollment.domain.nip import mask_nip
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.domain.roster import PROFILE_FIELDS, CivilServant
 from asn_enrollment.errors import Conflict, asn_not_found
 from asn_enrollment.handlers import events
 from asn_enrollment.handlers.enrollments import StatusRequest, change_status
 from asn_enrollment.store import enrollments as enrollment_store
 from asn_enrollment.store import roster as store
 from asn_platform.contracts import ProfileChange
+from asn_platform.timezone import to_jakarta
 from asn_platform.uow import UnitOfWork
 from asn_platform.vocabulary import EnrollmentStatus
 
@@ -52,8 +53,9 @@ async def update_asn(
     current = await store.lock(uow.conn, nip)
     if current is None:
         raise asn_not_found()
-    merged = {**{k: current[k] for k in store.PROFILE_FIELDS}, **changes, "nip": nip}
-    servant = CivilServant.model_validate(merged)  # ValidationError -> 422 by the runtime
+    merged = {**{k: current[k] for k in PROFILE_FIELDS}, **changes, "nip": nip}
+    # ValidationError -> 422 by the runtime; NIPs are judged on the Jakarta date of ``at``.
+    servant = CivilServant.model_validate(merged, context={"today": to_jakarta(at).date()})
     await _write(uow, current, servant, at)
     row = await store.get(uow.conn, nip)
     assert row is not None

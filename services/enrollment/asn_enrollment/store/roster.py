@@ -9,20 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from asn_enrollment.domain.roster import CivilServant
+from asn_enrollment.domain.roster import PROFILE_FIELDS, CivilServant
 from asn_platform.vocabulary import Bidang, PositionType
 
-PROFILE_FIELDS = (
-    "nip",
-    "name",
-    "unit_id",
-    "bidang",
-    "position",
-    "position_type",
-    "rank",
-    "supervisor_nip",
-    "active",
-)
 _COLUMNS = ", ".join(PROFILE_FIELDS)
 # One key per database: two instances starting together seed the roster once.
 _SEED_LOCK = 0x41534E52  # "ASNR"

@@ -4,6 +4,8 @@ active programmes out as the domain's ``Programme`` values."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -11,7 +13,7 @@ from asn_platform.contracts.enrollment import ProgrammeCatalogueChanged
 from asn_platform.vocabulary import Bidang, ProgrammeKind
 from asn_recommendations.domain.catalogue import Programme
 from asn_recommendations.store.conn import Conn
-from asn_recommendations.store.readmodels import Fact, latest, newer
+from asn_recommendations.store.readmodels import Fact, newer, upsert_latest
 
 _UPSERT_PROGRAMME = f"""
 INSERT INTO rm_programmes (code, title, kind, competencies, target_fields, jp, capacity, days,
@@ -26,29 +28,29 @@ WHERE {newer("rm_programmes", "changed_at")}
 """
 
 
+def _programme_row(ev: ProgrammeCatalogueChanged, event_id: UUID) -> tuple[Any, ...]:
+    return (
+        ev.code,
+        ev.title,
+        ev.kind.value,
+        list(ev.competencies),
+        [b.value for b in ev.target_fields],
+        ev.jp,
+        ev.default_capacity,
+        ev.days,
+        ev.benefit_id,
+        ev.benefit_en,
+        ev.active,
+        ev.changed_at,
+        event_id,
+    )
+
+
 async def apply_catalogue(conn: Conn, facts: Sequence[Fact[ProgrammeCatalogueChanged]]) -> None:
     """Last writer per code wins (a compacted topic replays only the latest, live sees all)."""
-    rows = [
-        (
-            ev.code,
-            ev.title,
-            ev.kind.value,
-            list(ev.competencies),
-            [b.value for b in ev.target_fields],
-            ev.jp,
-            ev.default_capacity,
-            ev.days,
-            ev.benefit_id,
-            ev.benefit_en,
-            ev.active,
-            ev.changed_at,
-            f.event_id,
-        )
-        for f in latest(facts, lambda e: e.code, lambda e: e.changed_at)
-        for ev in (f.event,)
-    ]
-    if rows:
-        await conn.executemany(_UPSERT_PROGRAMME, sorted(rows))
+    await upsert_latest(
+        conn, _UPSERT_PROGRAMME, facts, lambda e: e.code, lambda e: e.changed_at, _programme_row
+    )
 
 
 def programme_of(row: asyncpg.Record) -> Programme:

@@ -16,7 +16,7 @@ INSERT ... ON CONFLICT statement may not touch the same row twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -76,6 +76,21 @@ def latest(facts: Iterable[Fact[E]], key: Any, moment: Any) -> list[Fact[E]]:
         ):
             best[k] = fact
     return list(best.values())
+
+
+async def upsert_latest(
+    conn: Conn,
+    sql: str,
+    facts: Iterable[Fact[E]],
+    key: Callable[[E], Any],
+    moment: Callable[[E], Any],
+    row: Callable[[E, UUID], tuple[Any, ...]],
+) -> None:
+    """``sql`` for the latest fact per key (the last-writer rule), as ``row(event, event_id)``;
+    sorted, so that concurrent batches take their row locks in the same order."""
+    rows = sorted(row(f.event, f.event_id) for f in latest(facts, key, moment))
+    if rows:
+        await conn.executemany(sql, rows)
 
 
 def newer(table: str, moment: str) -> str:
@@ -222,26 +237,26 @@ WHERE {newer("rm_profiles", "changed_at")}
 """
 
 
+def _profile_row(ev: AsnProfileChanged, event_id: UUID) -> tuple[Any, ...]:
+    return (
+        ev.nip,
+        ev.name,
+        ev.unit_id,
+        ev.bidang.value,
+        ev.position,
+        ev.position_type.value,
+        ev.rank,
+        ev.supervisor_nip,
+        ev.active,
+        ev.changed_at,
+        event_id,
+    )
+
+
 async def apply_profiles(conn: Conn, facts: Sequence[Fact[AsnProfileChanged]]) -> None:
-    rows = [
-        (
-            ev.nip,
-            ev.name,
-            ev.unit_id,
-            ev.bidang.value,
-            ev.position,
-            ev.position_type.value,
-            ev.rank,
-            ev.supervisor_nip,
-            ev.active,
-            ev.changed_at,
-            f.event_id,
-        )
-        for f in latest(facts, lambda e: e.nip, lambda e: e.changed_at)
-        for ev in (f.event,)
-    ]
-    if rows:
-        await conn.executemany(_UPSERT_PROFILE, sorted(rows))
+    await upsert_latest(
+        conn, _UPSERT_PROFILE, facts, lambda e: e.nip, lambda e: e.changed_at, _profile_row
+    )
 
 
 # -- training-completed -------------------------------------------------------------------------
@@ -262,28 +277,33 @@ WHERE {newer("rm_completions", "completed_at")}
 """
 
 
+def _completion_row(ev: TrainingCompleted, event_id: UUID) -> tuple[Any, ...]:
+    return (
+        ev.enrollment_id,
+        ev.nip,
+        ev.unit_id,
+        ev.programme_code,
+        ev.programme_kind.value,
+        list(ev.competencies),
+        ev.jp_credited,
+        ev.score,
+        ev.completed_at,
+        to_jakarta(ev.completed_at).date(),
+        ev.session_id,
+        ev.scheduled_programme_id,
+        event_id,
+    )
+
+
 async def apply_completions(conn: Conn, facts: Sequence[Fact[TrainingCompleted]]) -> None:
-    rows = [
-        (
-            ev.enrollment_id,
-            ev.nip,
-            ev.unit_id,
-            ev.programme_code,
-            ev.programme_kind.value,
-            list(ev.competencies),
-            ev.jp_credited,
-            ev.score,
-            ev.completed_at,
-            to_jakarta(ev.completed_at).date(),
-            ev.session_id,
-            ev.scheduled_programme_id,
-            f.event_id,
-        )
-        for f in latest(facts, lambda e: e.enrollment_id, lambda e: e.completed_at)
-        for ev in (f.event,)
-    ]
-    if rows:
-        await conn.executemany(_UPSERT_COMPLETION, sorted(rows))
+    await upsert_latest(
+        conn,
+        _UPSERT_COMPLETION,
+        facts,
+        lambda e: e.enrollment_id,
+        lambda e: e.completed_at,
+        _completion_row,
+    )
 
 
 # -- enrollment-changed -------------------------------------------------------------------------
@@ -307,24 +327,29 @@ ON CONFLICT DO NOTHING
 """
 
 
+def _enrollment_row(ev: EnrollmentChanged, event_id: UUID) -> tuple[Any, ...]:
+    return (
+        ev.enrollment_id,
+        ev.nip,
+        ev.programme_code,
+        ev.session_id,
+        ev.scheduled_programme_id,
+        ev.status.value,
+        ev.previous_status.value if ev.previous_status else None,
+        ev.changed_at,
+        event_id,
+    )
+
+
 async def apply_enrollments(conn: Conn, facts: Sequence[Fact[EnrollmentChanged]]) -> None:
-    rows = [
-        (
-            ev.enrollment_id,
-            ev.nip,
-            ev.programme_code,
-            ev.session_id,
-            ev.scheduled_programme_id,
-            ev.status.value,
-            ev.previous_status.value if ev.previous_status else None,
-            ev.changed_at,
-            f.event_id,
-        )
-        for f in latest(facts, lambda e: e.enrollment_id, lambda e: e.changed_at)
-        for ev in (f.event,)
-    ]
-    if rows:
-        await conn.executemany(_UPSERT_ENROLLMENT, sorted(rows))
+    await upsert_latest(
+        conn,
+        _UPSERT_ENROLLMENT,
+        facts,
+        lambda e: e.enrollment_id,
+        lambda e: e.changed_at,
+        _enrollment_row,
+    )
     misses = sorted(
         {
             (ev.enrollment_id, ev.status.value, ev.changed_at, ev.nip, ev.programme_code, ev.reason)

@@ -1,5 +1,6 @@
 """What the surveys routes share: bounded bodies, bilingual field errors, period parsing, the
-429/503 answers, and the OpenAPI description of bodies the domain models validate."""
+429/503 answers. Bodies are validated by the domain models (bilingual field errors), so FastAPI
+does not see them as parameters; routes declare their schema with asn_platform.openapi."""
 
 from __future__ import annotations
 
@@ -78,38 +79,6 @@ def validated(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as err:
         raise invalid(validation_problems(err)) from None
-
-
-def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON Schema with its $defs inlined: openapi_extra is copied into the OpenAPI
-    document as is, where "#/$defs/..." references would point nowhere."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                rest = {k: v for k, v in node.items() if k != "$ref"}
-                return {**resolve(defs[ref.removeprefix("#/$defs/")]), **resolve(rest)}
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
-def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    # Bodies are validated by the domain models (bilingual field errors), so FastAPI does not
-    # see them as parameters; the schema is declared here for the OpenAPI document instead.
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline_schema(model)}},
-        }
-    }
 
 
 def parse_period(raw: str | None, default_kind: PeriodKind | None = None) -> Period:

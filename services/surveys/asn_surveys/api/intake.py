@@ -10,9 +10,10 @@ from pydantic import ValidationError
 
 from asn_platform.auth import Role, allow
 from asn_platform.contracts import IntakeChannel
+from asn_platform.openapi import body_schema
+from asn_platform.timezone import now_jakarta
 from asn_surveys.api import models
 from asn_surveys.api.common import (
-    body_schema,
     invalid,
     read_json,
     service_unavailable,
@@ -63,7 +64,7 @@ def _accepted(accepted: Accepted) -> JSONResponse:
 
 def _response(app: Surveys, data: object) -> SurveyResponseIn:
     try:
-        return SurveyResponseIn.model_validate(data)
+        return SurveyResponseIn.model_validate(data, context={"now": now_jakarta()})
     except ValidationError as err:
         app.metrics.count(CHANNEL.value, "invalid")
         raise invalid(validation_problems(err)) from None

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from asn_platform.auth import public
 from asn_platform.contracts import IntakeChannel
+from asn_platform.timezone import now_jakarta
 from asn_surveys.api.common import UnitPath, read_body, unit_not_found
 from asn_surveys.api.public_text import TEXT
 from asn_surveys.domain.ikm import ELEMENT_CODES
@@ -165,7 +166,9 @@ async def _accept_form(
 ) -> HTMLResponse | None:
     """None once the response is stored; else the form again, saying why not."""
     try:
-        response = SurveyResponseIn.model_validate(_form_payload(unit.unit_id, fields))
+        response = SurveyResponseIn.model_validate(
+            _form_payload(unit.unit_id, fields), context={"now": now_jakarta()}
+        )
     except ValidationError as err:
         app.metrics.count(CHANNEL.value, "invalid")
         return _render_form(

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Request
 from asn_platform.auth import Role, allow, any_role
 from asn_platform.errors import ApiError
 from asn_platform.http_errors import lang_of
+from asn_platform.openapi import body_schema
 from asn_platform.uow import UnitOfWork
 from asn_surveys.api import models
 from asn_surveys.api.common import (
     UnitPath,
-    body_schema,
     invalid,
     read_json,
     unit_not_found,

@@ -5,6 +5,11 @@ sarana (U9) before pengaduan (U8), so positions are not stable. Unknown keys are
 level so that a typo, or a field that could identify a citizen (a name, a phone number), is
 rejected rather than silently dropped or stored. The comment is personal data (UU 27/2022) and
 is never published.
+
+The time of receipt comes from the caller's clock as validation context,
+``SurveyResponseIn.model_validate(data, context={"now": t})``: it is the default of
+``submitted_at`` and the bound for clock skew. The domain reads no clock; validating without it
+is a programming error (TypeError).
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from asn_platform.inputs import Clean, CleanMultiline, Instant
-from asn_platform.timezone import now_jakarta, to_jakarta
+from asn_platform.inputs import Clean, CleanMultiline, Instant, passed_in
+from asn_platform.timezone import to_jakarta
 from asn_platform.vocabulary import (
     ELEMENTS,
     RESPONDENT_MAX_AGE,
@@ -40,6 +46,12 @@ from asn_platform.vocabulary import (
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # kiosk clocks drift; beyond this the time is wrong
 MIN_AGE, MAX_AGE = RESPONDENT_MIN_AGE, RESPONDENT_MAX_AGE
+
+
+def _time_passed_in() -> datetime:
+    # Never called: _received_now fills an absent submitted_at from the context first. A
+    # factory (not a default value) keeps "not required, no fixed default" in the JSON Schema.
+    raise TypeError("submitted_at defaults to the validation context's 'now'")
 
 
 def _no_bool(value: Any) -> Any:
@@ -171,7 +183,7 @@ class SurveyResponseIn(BaseModel):
         examples=[_EXAMPLE["respondent"]],
     )
     submitted_at: Instant = Field(
-        default_factory=now_jakarta,
+        default_factory=_time_passed_in,
         description=(
             "Waktu pengisian dengan zona waktu, ISO 8601; bawaan: sekarang (WIB). Waktu tanpa "
             "zona ditolak, begitu pula lebih dari 5 menit di masa depan atau sebelum tahun 2000 "
@@ -200,12 +212,18 @@ class SurveyResponseIn(BaseModel):
         examples=["Antrean cukup cepat."],
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _received_now(cls, data: Any, info: ValidationInfo) -> Any:
+        # Only an absent time defaults to now; an explicit null is refused like any bad time.
+        if isinstance(data, Mapping) and "submitted_at" not in data:
+            return {**data, "submitted_at": to_jakarta(passed_in(info, "now", datetime))}
+        return data
+
     @field_validator("submitted_at")
     @classmethod
     def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        # The clock can be injected for tests/replays: model_validate(data, context={"now": t}).
-        now = (info.context or {}).get("now") or now_jakarta()
-        if value - now > MAX_CLOCK_SKEW:
+        if value - passed_in(info, "now", datetime) > MAX_CLOCK_SKEW:
             raise PydanticCustomError(
                 "future_time",
                 "waktu pengisian lebih dari 5 menit di masa depan "

@@ -16,6 +16,7 @@ from asn_platform.contracts import IntakeChannel, ResponseIntake
 from asn_platform.envelope import Envelope
 from asn_platform.inbox import IdempotentConsumer, PermanentError, subscribe_idempotent
 from asn_platform.outbox import DbConnection
+from asn_platform.timezone import now_jakarta
 from asn_platform.topics import RESPONSE_INTAKE
 from asn_surveys.domain.intake import IntakeRefused
 from asn_surveys.domain.response import SurveyResponseIn, validation_problems
@@ -37,7 +38,7 @@ def to_response(event: ResponseIntake) -> SurveyResponseIn:
     """The intake contract -> the domain intake model (stricter: e.g. age 15-100)."""
     data: dict[str, Any] = event.model_dump(mode="json")
     try:
-        return SurveyResponseIn.model_validate(data)
+        return SurveyResponseIn.model_validate(data, context={"now": now_jakarta()})
     except ValidationError as err:
         raise PermanentError(f"invalid response: {_reason(validation_problems(err))}") from None
 
