@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,14 @@ import httpx
 import pytest
 from rich.console import Console
 
+from asn_console.domain.formatting import wib
 from asn_devkit import demo
 from asn_devkit.browser import PHONE, chromium, console_errors, require_chromium
 from asn_devkit.browser import shoot as browser_shot
 from asn_devkit.launched import PORTS_USED, launched_platform, wait_ready
 from asn_devkit.oidc import DEV_PASSWORD, token_for
 from asn_devkit.testing import service_base_port
+from asn_platform.timezone import now_jakarta
 
 pytestmark = pytest.mark.e2e
 
@@ -276,19 +279,25 @@ def test_organiser_opens_a_session_invites_and_marks_completion(
     with httpx.Client(base_url=platform.urls.enrollment, headers=admin, timeout=15) as api:
         jp_before = api.get(f"/api/v1/asn/{IKA}/jp").json()["jp"]
 
+    # Attendance and completion are refused before a session starts: this one began two days
+    # ago (a session that has started can still be opened, e.g. when entered afterwards).
+    starts = (now_jakarta() - timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
+    ends = starts + timedelta(days=3, hours=8)
     login(browser, platform.console, "penyelenggara.bkpsdm", "/sessions")
     assert browser.current_url.endswith("/sessions")
     browser.find_element(By.CSS_SELECTOR, "#open-session summary").click()
     Select(browser.find_element(By.ID, "programme_code")).select_by_value("ADMINDUK")
-    for field, value in (("starts_at", "2027-02-01T08:00"), ("ends_at", "2027-02-04T16:00")):
+    for field, value in (("starts_at", starts), ("ends_at", ends)):
         browser.execute_script(
-            "arguments[0].value = arguments[1]", browser.find_element(By.ID, field), value
+            "arguments[0].value = arguments[1]",
+            browser.find_element(By.ID, field),
+            value.strftime("%Y-%m-%dT%H:%M"),
         )
     browser.find_element(By.ID, "place").send_keys("Aula BKPSDM")
     shoot(browser, "organiser-open-session")
     browser.find_element(By.CSS_SELECTOR, "#open-session button[type=submit]").click()
     WebDriverWait(browser, 30).until(lambda d: "/sessions/" in d.current_url)
-    assert "1 Februari 2027, 08.00 WIB" in browser.find_element(By.CLASS_NAME, "sub").text
+    assert wib(starts) in browser.find_element(By.CLASS_NAME, "sub").text
 
     browser.find_element(By.ID, "nip").send_keys(IKA)
     browser.find_element(By.NAME, "accept").click()
@@ -330,6 +339,9 @@ def test_organiser_reschedules_then_cancels_a_session(platform: Running, browser
         assert invited.status_code in (200, 201), invited.text
 
     login(browser, platform.console, "penyelenggara.bkpsdm", f"/sessions/{sid}")
+    # not started yet: no attendance or completion buttons, and the page says why
+    assert "belum dimulai" in browser.find_element(By.CLASS_NAME, "note").text
+    assert not browser.find_elements(By.CSS_SELECTOR, f'tr[data-nip="{IKA}"] button.attend')
     browser.find_element(By.CSS_SELECTOR, "#reschedule-session summary").click()
     for field, value in (("r_starts_at", "2027-04-12T08:00"), ("r_ends_at", "2027-04-15T16:00")):
         browser.execute_script(
