@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Mapping
 
 _NIP_LIKE = re.compile(r"(?<![0-9])[0-9]{18}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
@@ -45,12 +46,27 @@ def mask_contacts(text: str) -> str:
     return _PHONE.sub(phone, text)
 
 
+def _mask_record(record: logging.LogRecord, mask: Callable[[str], str]) -> None:
+    """Mask the format string and each string argument, keeping the arguments' shape: a
+    formatter that reads them (uvicorn's access formatter unpacks five) still works."""
+    message = record.getMessage()
+    if mask(message) == message:
+        return
+    if isinstance(record.msg, str):
+        record.msg = mask(record.msg)
+    args = record.args
+    if isinstance(args, tuple):
+        record.args = tuple(mask(a) if isinstance(a, str) else a for a in args)
+    elif isinstance(args, Mapping):
+        record.args = {k: mask(v) if isinstance(v, str) else v for k, v in args.items()}
+    if mask(record.getMessage()) != record.getMessage():
+        # a NIP made of several arguments, or hidden in a non-string one: give up the shape
+        record.msg, record.args = mask(record.getMessage()), None
+
+
 class ContactMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_contacts(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        _mask_record(record, mask_contacts)
         return True
 
 
@@ -64,10 +80,7 @@ def install_contact_masking(logger_names: tuple[str, ...]) -> None:
 
 class NipMaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_nips(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        _mask_record(record, mask_nips)
         return True
 
 

@@ -120,11 +120,18 @@ async def test_roster_crud_validates_and_publishes(ctx, client):
 
 async def test_access_log_lines_never_carry_a_whole_nip(client, caplog):
     nip = new_nip()
-    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
-        # The line uvicorn writes for GET /api/v1/asn/{nip} (the filter is on that logger).
-        logging.getLogger("uvicorn.access").info(
-            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/v1/asn/{nip}", "1.1", 200
-        )
+    access = logging.getLogger("uvicorn.access")
+    # uvicorn's own logging config makes this logger not propagate (another test of the session
+    # may have applied it), so caplog listens on the logger itself
+    access.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+            # The line uvicorn writes for GET /api/v1/asn/{nip} (the filter is on that logger).
+            access.info(
+                '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", f"/api/v1/asn/{nip}", "1.1", 200
+            )
+    finally:
+        access.removeHandler(caplog.handler)
     assert nip not in caplog.text
     assert f"{nip[:4]}***********{nip[-3:]}" in caplog.text
 
