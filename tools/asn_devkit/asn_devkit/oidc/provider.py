@@ -1,121 +1,35 @@
-"""An embedded OpenID Connect provider for development and tests (dev kit; no service imports it).
-
-A real HTTP server with Keycloak's URL layout (``/realms/asn/...``), so moving to Keycloak
-changes only the issuer URL:
-
-- discovery: ``/realms/asn/.well-known/openid-configuration``
-- JWKS: ``/realms/asn/protocol/openid-connect/certs`` (RS256 key made at start)
-- authorize (login page, authorisation code + PKCE S256 only): ``.../openid-connect/auth``
-- token (client_credentials, authorization_code, refresh_token): ``.../openid-connect/token``;
-  a code grant also gives a refresh token (opaque, ``REFRESH_TTL_S``, rotated on every use as
-  Keycloak does with "Revoke Refresh Token" on: a used one is refused)
-- userinfo: ``.../openid-connect/userinfo``
-
-Access tokens carry Keycloak's claims: ``realm_access.roles``, ``units``, ``nip``,
-``preferred_username``, ``azp``, ``aud`` = the platform audience. Seeded users (one per role,
-Tangerang Selatan unit operators and civil servants of the seed roster) and clients are below;
-all of them are for development only (their passwords are in this file).
-
-Run: ``python -m asn_devkit.oidc --port 8010``; the launcher starts it for ``./dev run``
-and the tests start one per session (``DevIdentity``). ``asn-platform token --role admin``
-prints a token for curl.
-"""
+"""The provider itself: discovery, JWKS, the login page (authorisation code + PKCE S256), the token and userinfo endpoints."""
 
 from __future__ import annotations
 
-import argparse
 import base64
-import hashlib
 import html
 import json
-import os
 import secrets
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-REALM = "asn"
-AUDIENCE = "asn-platform"
-DEV_PASSWORD = "asn-dev"  # every seeded user's password (development only)
+from asn_devkit.oidc.accounts import (
+    AUDIENCE,
+    CLIENTS,
+    DEV_PASSWORD,
+    REALM,
+    USERS,
+    Client,
+    User,
+    s256,
+)
 
 
-@dataclass
-class User:
-    username: str
-    name: str
-    roles: list[str]
-    units: list[str] = field(default_factory=list)
-    nip: str | None = None
-    password: str = DEV_PASSWORD
-
-    @property
-    def sub(self) -> str:
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"asn-dev-user:{self.username}"))
-
-
-@dataclass
-class Client:
-    client_id: str
-    secret: str | None  # None: a public client (authorisation code + PKCE)
-    roles: list[str] = field(default_factory=list)  # service-account roles (client credentials)
-    redirect_prefixes: list[str] = field(default_factory=list)
-
-
-USERS: list[User] = [
-    User("admin.bkpsdm", "Admin BKPSDM", ["admin"]),
-    User("operator.disdukcapil", "Operator Disdukcapil", ["unit-operator"], ["disdukcapil"]),
-    User("operator.dpmptsp", "Operator DPMPTSP", ["unit-operator"], ["dpmptsp"]),
-    User("operator.dinkes", "Operator Dinkes", ["unit-operator"], ["dinkes"]),
-    User("penyelenggara.bkpsdm", "Penyelenggara Pelatihan BKPSDM", ["organizer"]),
-    User("auditor.inspektorat", "Auditor Inspektorat", ["auditor"]),
-    # Civil servants of the seed roster (asn_enrollment.domain.seed_roster, seed 2026).
-    User("ayu.hidayati", "Ayu Hidayati", ["asn"], nip="197701202002042001"),
-    User("yuliana.purnamasari", "Yuliana Purnamasari", ["asn"], nip="197903102006122002"),
-    User("ika.yuliani", "Ika Yuliani", ["asn"], nip="197506281998022015"),
-    User("tanpa.peran", "Pengguna Tanpa Peran", []),  # a valid login with no platform role
-]
-LOCAL_REDIRECTS = ["http://127.0.0.1", "http://localhost"]
-CLIENTS: list[Client] = [
-    Client("asn-console", None, redirect_prefixes=LOCAL_REDIRECTS),  # the web console
-    Client("asn-cli", None, redirect_prefixes=LOCAL_REDIRECTS),  # asn-platform token
-    Client("asn-kiosk", "dev-kiosk-secret", ["kiosk"]),
-    Client("asn-demo", "dev-demo-secret", ["admin"]),
-    Client("asn-prometheus", "dev-prometheus-secret", ["metrics"]),
-    Client("asn-norole", "dev-norole-secret", []),
-]
-ROLE_USERS = {
-    "admin": "admin.bkpsdm",
-    "unit-operator": "operator.disdukcapil",
-    "organizer": "penyelenggara.bkpsdm",
-    "auditor": "auditor.inspektorat",
-    "asn": "ayu.hidayati",
-    "none": "tanpa.peran",
-}
-ROLE_CLIENTS = {"kiosk": "asn-kiosk", "metrics": "asn-prometheus"}
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def s256(verifier: str) -> str:
-    return _b64(hashlib.sha256(verifier.encode()).digest())
-
-
-# --- the provider -----------------------------------------------------------------------------
 @dataclass
 class _Code:
     client_id: str
@@ -445,206 +359,3 @@ def create_provider(
         return {"status": "ok"}
 
     return app
-
-
-# --- clients of the provider: tokens for curl, the demo and the tests -----------------------
-def client_credentials_token(issuer: str, client_id: str, secret: str) -> str:
-    r = httpx.post(
-        f"{issuer.rstrip('/')}/protocol/openid-connect/token",
-        data={"grant_type": "client_credentials"},
-        auth=(client_id, secret),
-        timeout=10.0,
-    )
-    r.raise_for_status()
-    return str(r.json()["access_token"])
-
-
-def login_token(
-    issuer: str, username: str, password: str = DEV_PASSWORD, client_id: str = "asn-cli"
-) -> str:
-    """Authorisation code + PKCE through the login form, as a browser would."""
-    issuer = issuer.rstrip("/")
-    verifier = secrets.token_urlsafe(48)
-    redirect = "http://127.0.0.1/callback"
-    state = secrets.token_urlsafe(8)
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect,
-        "scope": "openid profile",
-        "state": state,
-        "code_challenge": s256(verifier),
-        "code_challenge_method": "S256",
-    }
-    with httpx.Client(timeout=10.0) as http:
-        page = http.get(f"{issuer}/protocol/openid-connect/auth", params=params)
-        page.raise_for_status()
-        login = http.post(
-            f"{issuer}/protocol/openid-connect/auth",
-            data={**params, "username": username, "password": password},
-        )
-        if login.status_code != 302:
-            raise RuntimeError(f"login as {username!r} failed ({login.status_code})")
-        query = parse_qs(urlsplit(login.headers["location"]).query)
-        if query.get("state") != [state]:
-            raise RuntimeError("state mismatch")
-        r = http.post(
-            f"{issuer}/protocol/openid-connect/token",
-            data={
-                "grant_type": "authorization_code",
-                "client_id": client_id,
-                "code": query["code"][0],
-                "redirect_uri": redirect,
-                "code_verifier": verifier,
-            },
-        )
-        r.raise_for_status()
-        return str(r.json()["access_token"])
-
-
-def token_for(issuer: str, role: str | None = None, user: str | None = None) -> str:
-    """A token for a seeded user (by name, or the first with the role) or a role's client."""
-    if user is None and role in ROLE_CLIENTS:
-        client = next(c for c in CLIENTS if c.client_id == ROLE_CLIENTS[role])
-        return client_credentials_token(issuer, client.client_id, str(client.secret))
-    username = user or ROLE_USERS.get(role or "admin")
-    if username is None:
-        raise ValueError(f"no seeded user for role {role!r}; roles: {sorted(ROLE_USERS)}")
-    return login_token(issuer, username)
-
-
-class DevIdentity:
-    """The provider as a subprocess on a free 127.0.0.1 port (tests, launcher)."""
-
-    def __init__(
-        self, port: int | None = None, log_path: Path | None = None, token_ttl_s: int = 900
-    ) -> None:
-        from asn_devkit.embedded.processes import free_port
-
-        self.port = port or free_port()
-        self.token_ttl_s = token_ttl_s
-        self.log_path = log_path or Path(tempfile.gettempdir()) / f"asn-oidc-{os.getpid()}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._tokens: dict[tuple[str | None, str | None], str] = {}
-
-    @property
-    def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}/realms/{REALM}"
-
-    def settings(self) -> dict[str, Any]:
-        """Settings overrides pointing a service at this provider."""
-        return {"oidc_issuer": self.issuer, "oidc_audience": AUDIENCE}
-
-    def env(self) -> dict[str, str]:
-        return {"ASN_OIDC_ISSUER": self.issuer, "ASN_OIDC_AUDIENCE": AUDIENCE}
-
-    def start(self, timeout_s: float = 30.0) -> DevIdentity:
-        from asn_devkit.embedded.processes import die_with_parent
-
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "asn_devkit.oidc",
-                "--port",
-                str(self.port),
-                "--token-ttl",
-                str(self.token_ttl_s),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=die_with_parent,
-            start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"identity provider exited; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.issuer}/.well-known/openid-configuration").status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"identity provider not up after {timeout_s}s; see {self.log_path}")
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            from asn_devkit.embedded.processes import stop_process
-
-            stop_process(self.proc, timeout_s=5.0)
-            self.proc = None
-
-    def token(self, role: str | None = "admin", user: str | None = None) -> str:
-        """A token of a seeded user or client; cached, and fetched again near its expiry."""
-        key = (role, user)
-        cached = self._tokens.get(key)
-        if cached is not None:
-            exp = jwt.decode(cached, options={"verify_signature": False}).get("exp", 0)
-            if exp - time.time() > 120:
-                return cached
-        fresh = token_for(self.issuer, role, user)
-        self._tokens[key] = fresh
-        return fresh
-
-    def headers(self, role: str | None = "admin", user: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, user)}"}
-
-
-def token_main(argv: list[str] | None = None) -> int:
-    """`asn-platform token`: print an access token for curl."""
-    parser = argparse.ArgumentParser(
-        prog="asn-platform token",
-        description="Print an access token from the development identity provider, e.g. "
-        'curl -H "Authorization: Bearer $(asn-platform token --role admin)" ...',
-    )
-    parser.add_argument(
-        "--role", default="admin", help=f"one of {sorted({*ROLE_USERS, *ROLE_CLIENTS})}"
-    )
-    parser.add_argument("--user", help="a seeded user name instead (see the provider's login page)")
-    parser.add_argument("--client", help="client credentials of this client id instead")
-    parser.add_argument("--secret", help="its secret (seeded dev clients need none)")
-    parser.add_argument(
-        "--issuer",
-        default=os.environ.get("ASN_OIDC_ISSUER")
-        or f"http://127.0.0.1:{int(os.environ.get('ASN_BASE_PORT', '8000')) + 10}/realms/{REALM}",
-    )
-    args = parser.parse_args(argv)
-    try:
-        if args.client:
-            secret = args.secret or next(
-                (c.secret for c in CLIENTS if c.client_id == args.client), None
-            )
-            if not secret:
-                parser.error(f"--secret needed for client {args.client!r}")
-            print(client_credentials_token(args.issuer, args.client, secret))
-        else:
-            print(token_for(args.issuer, args.role, args.user))
-    except (httpx.HTTPError, RuntimeError, ValueError) as err:
-        print(f"no token from {args.issuer}: {err}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def main() -> None:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(description="ASN development OpenID Connect provider")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8010)
-    parser.add_argument("--issuer", help="public issuer URL (default: from host and port)")
-    parser.add_argument("--token-ttl", type=int, default=900)
-    parser.add_argument("--refresh-ttl", type=int, default=REFRESH_TTL_S)
-    args = parser.parse_args()
-    issuer = args.issuer or f"http://{args.host}:{args.port}/realms/{REALM}"
-    app = create_provider(issuer, args.token_ttl, args.refresh_ttl)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
