@@ -311,19 +311,22 @@ class IdempotentConsumer:
             await message.nack()  # rewind: nothing after the first unfinished record commits
 
     # -- processing ------------------------------------------------------------------------
+    def _decode(self, rec: Any) -> Envelope[Any]:
+        return decode(
+            rec.topic,
+            rec.headers,
+            rec.value,
+            key=rec.key,
+            expected=self.expected,
+            partition=rec.partition,
+            offset=rec.offset,
+        )
+
     async def _process(self, records: Sequence[Any]) -> Outcome:
         items: list[_Item] = []
         for rec in records:
             try:
-                env = decode(
-                    rec.topic,
-                    rec.headers,
-                    rec.value,
-                    key=rec.key,
-                    expected=self.expected,
-                    partition=rec.partition,
-                    offset=rec.offset,
-                )
+                env = self._decode(rec)
             except ContractError as err:
                 if not await self._dead_letter(rec, err, attempts=0):
                     return Outcome.ABORTED
@@ -413,15 +416,7 @@ class IdempotentConsumer:
         failed again after the usual retries and was dead-lettered again with that error.
         Raises when the database is away (nothing changed then)."""
         try:
-            env = decode(
-                record.topic,
-                record.headers,
-                record.value,
-                key=record.key,
-                expected=self.expected,
-                partition=record.partition,
-                offset=record.offset,
-            )
+            env = self._decode(record)
         except ContractError as invalid:
             await self._dead_letter_now(record, invalid, attempts=0)
             return invalid

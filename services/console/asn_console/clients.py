@@ -55,14 +55,7 @@ class UserApi:
         try:
             return await self.services.http.request(method, url, headers=self.headers, **kwargs)
         except httpx.HTTPError as err:
-            raise ServiceError(
-                service,
-                503,
-                {
-                    "message": "Layanan tidak dapat dihubungi",
-                    "message_en": f"Service unreachable ({err.__class__.__name__})",
-                },
-            ) from err
+            raise unreachable(service, err) from err
 
     async def call(self, service: str, method: str, path: str, **kwargs: Any) -> Any:
         r = await self.raw(service, method, path, **kwargs)
@@ -107,14 +100,7 @@ class UserApi:
         try:
             return await self.services.http.send(request, stream=True)
         except httpx.HTTPError as err:
-            raise ServiceError(
-                service,
-                503,
-                {
-                    "message": "Layanan tidak dapat dihubungi",
-                    "message_en": f"Service unreachable ({err.__class__.__name__})",
-                },
-            ) from err
+            raise unreachable(service, err) from err
 
     async def gather(self, *calls: Any) -> list[Any]:
         return list(await asyncio.gather(*calls))
@@ -124,6 +110,17 @@ class UserApi:
 class Attempt:
     body: Any
     error: ServiceError | None
+
+
+def unreachable(service: str, err: httpx.HTTPError) -> ServiceError:
+    return ServiceError(
+        service,
+        503,
+        {
+            "message": "Layanan tidak dapat dihubungi",
+            "message_en": f"Service unreachable ({err.__class__.__name__})",
+        },
+    )
 
 
 def json_of(r: httpx.Response) -> Any:
