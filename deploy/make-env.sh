@@ -31,4 +31,7 @@ SMTP_PORT=587
 SMTP_SECURITY=starttls
 SMTP_USERNAME=
 SMTP_PASSWORD=
+# Demo deployments only: -28 schedules the sessions four weeks back so asn-demo can mark their
+# attendance (enrollment refuses it before a session starts). Leave empty in production.
+DEMO_LEAD_TIME_DAYS=
 ENV

@@ -52,7 +52,9 @@ def write_env(folder: Path) -> Path:
     made = subprocess.run(
         ["bash", str(ROOT / "deploy/make-env.sh")], capture_output=True, text=True, check=True
     )
-    env.write_text(made.stdout)
+    # a demo deployment: the demo marks attendance, which needs sessions that have started
+    assert "\nDEMO_LEAD_TIME_DAYS=\n" in made.stdout, "deploy/make-env.sh no longer writes it"
+    env.write_text(made.stdout.replace("\nDEMO_LEAD_TIME_DAYS=\n", "\nDEMO_LEAD_TIME_DAYS=-28\n"))
     env.chmod(0o600)
     return env
 

@@ -13,6 +13,7 @@ import logging
 import sys
 
 from opentelemetry import trace
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from asn_platform.logmask import NipMaskingFilter
@@ -61,6 +62,8 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "auto") -> N
                 "%(levelname)s %(service)s %(name)s %(message)s",
                 rename_fields={"levelname": "level", "name": "logger"},
                 timestamp="time",  # ISO 8601 in UTC: unambiguous for log shippers
+                # uvicorn adds the message again with terminal colour codes: not in a file
+                reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             )
         )
     else:

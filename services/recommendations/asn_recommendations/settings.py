@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from asn_platform.settings import PlatformSettings
 
@@ -24,9 +24,16 @@ class Settings(PlatformSettings):
             "Development only (ASN_DEMO_LEAD_TIME_DAYS; the launcher of `./dev run` sets -28): "
             "replaces the rules' lead time, so the demo's sessions have already been held and "
             "their attendance can be marked (enrollment refuses it before a session starts). "
-            "Unset in production."
+            "Unset (or empty) in production."
         ),
     )
+
+    @field_validator("demo_lead_time_days", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # compose passes ${DEMO_LEAD_TIME_DAYS:-}: an empty string when .env does not set it
+        return None if value == "" else value
+
     session_place: str = Field(
         default="Aula BKPSDM Kota Tangerang Selatan",
         min_length=1,

@@ -37,7 +37,7 @@ def log_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], io.String
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
     text = stream.getvalue()
-    assert "\x1b[" not in text
+    assert "\x1b[" not in text and "\\u001b" not in text  # raw, or escaped by the JSON encoder
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -75,3 +75,17 @@ def test_a_line_logged_inside_a_span_carries_its_trace_and_span_ids(
     assert inside["trace_id"] == f"{span.get_span_context().trace_id:032x}"
     assert inside["span_id"] == f"{span.get_span_context().span_id:016x}"
     assert "trace_id" not in outside
+
+
+def test_uvicorns_coloured_copy_of_a_message_stays_out_of_the_file(
+    log_file: Callable[[], io.StringIO],
+):
+    stream = log_file()
+    configure_logging("console", "INFO", "json")
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]",
+        1,
+        extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
+    )
+    (line,) = lines(stream)
+    assert line["message"] == "Started server process [1]" and "color_message" not in line
