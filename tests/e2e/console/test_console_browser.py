@@ -199,6 +199,7 @@ no_console_errors = console_errors
 # --- the tests --------------------------------------------------------------------------------
 def test_admin_dashboard_and_unit_charts(platform: Running, browser: Any) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     login(browser, platform.console, "admin.bkpsdm", "/dashboard")
     assert browser.current_url.endswith("/dashboard")
@@ -220,12 +221,24 @@ def test_admin_dashboard_and_unit_charts(platform: Running, browser: Any) -> Non
     problems["unit"] = axe(browser)
     shoot(browser, "admin-unit-disdukcapil")
 
+    # the unit page loads the processing table per respondent after itself (htmx)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "table.respondents")
+    )
+    respondents = browser.find_element(By.CSS_SELECTOR, "table.respondents").text
+    assert "2,214" in respondents and "80,56" in respondents  # its footer: U7 NRR, converted IKM
+
     for path, name in (("/sessions", "sessions"), ("/people?unit_id=disdukcapil", "people"),
                        ("/recommendations", "recommendations"),
-                       ("/webhooks", "webhooks")):  # fmt: skip
+                       ("/webhooks", "webhooks"), ("/dead-letters", "dead-letters"),
+                       ("/units/disdukcapil/respondents", "respondents")):  # fmt: skip
         browser.get(f"{platform.console}{path}")
         problems[name] = axe(browser)
         shoot(browser, f"admin-{name}")
+    # every consuming service answered the dead-letter list (none unreachable or refused)
+    browser.get(f"{platform.console}/dead-letters")
+    assert browser.find_elements(By.ID, "dead-letters")
+    assert not browser.find_elements(By.CSS_SELECTOR, "main p.note"), browser.page_source[:2000]
     browser.get(f"{platform.console}/dashboard?lang=en")
     assert "City dashboard" in browser.find_element(By.TAG_NAME, "h1").text
     assert "80.56" in browser.find_element(By.TAG_NAME, "main").text

@@ -41,7 +41,7 @@ def nav(p: Principal | None) -> list[tuple[str, str, str]]:
         items.append(("/recommendations", "Rekomendasi", "Recommendations"))
     if p.has("admin"):
         items.append(("/webhooks", "Webhook instansi", "Agency webhooks"))
-        items.append(("/dead-letters", "Pesan gagal", "Dead letters"))
+        items.append(("/dead-letters", "Surat mati", "Dead letters"))
     if p.has("asn"):
         items.append(("/me", "Beranda saya", "My page"))
     return items
