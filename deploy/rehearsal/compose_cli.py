@@ -61,6 +61,23 @@ class Compose:
             rows += parsed if isinstance(parsed, list) else [parsed]
         return rows
 
+    def with_healthcheck(self) -> set[str]:
+        """The services with a health check: in the compose files, or in their image
+        (deploy/Dockerfile's HEALTHCHECK)."""
+        config = json.loads(self.run("config", "--format", "json", capture=True))
+        checked: set[str] = set()
+        for name, spec in config.get("services", {}).items():
+            check = spec.get("healthcheck") or {}
+            if check.get("disable"):
+                continue
+            image = spec.get("image")
+            in_image = bool(image) and podman(
+                "image", "inspect", "--format", "{{json .HealthCheck}}", str(image), check=False
+            ).strip() not in ("", "null")
+            if check.get("test") or in_image:
+                checked.add(name)
+        return checked
+
     def container_id(self, service: str) -> str:
         return self.run("ps", "-q", service, capture=True).strip()
 
@@ -68,6 +85,7 @@ class Compose:
         """Wait until every service with a health check is healthy (and the others run);
         returns when each got there (seconds from the call). Fails naming the laggards."""
         started = time.monotonic()
+        checked = self.with_healthcheck()
         ready: dict[str, float] = {}
         last: dict[str, str] = {}
         while time.monotonic() - started < timeout_s:
@@ -77,8 +95,10 @@ class Compose:
                     continue
                 health = str(row.get("Health") or "")
                 state = str(row.get("State") or "")
-                last[name] = f"{state}/{health or 'no healthcheck'}"
-                if health == "healthy" or (not health and state == "running"):
+                last[name] = f"{state}/{health or 'no health yet'}"
+                # podman reports no health at all until a container's first check has run:
+                # a service whose file declares a check must say "healthy"
+                if health == "healthy" or (name not in checked and state == "running"):
                     ready[name] = time.monotonic() - started
             if len(ready) == len(services):
                 return ready
