@@ -37,13 +37,15 @@ def rehearse(tmp_path: Path, *args: str) -> tuple[int, str, dict[str, object]]:
         text=True,
         timeout=2300,
     )
-    print(out.stdout[-6000:], out.stderr[-3000:])
+    steps = "\n".join(line for line in out.stdout.splitlines() if line.startswith("[rehearsal]"))
+    print(out.stdout[-6000:], out.stderr[-3000:], "\n--- the rehearsal's steps\n" + steps)
     return out.returncode, out.stdout, json.loads(report.read_text()) if report.exists() else {}
 
 
 def test_the_deployment_runs_the_loop_survives_faults_and_keeps_its_data(tmp_path: Path) -> None:
     code, output, report = rehearse(tmp_path)
-    assert code == 0, output[-3000:]
+    failed = output.find("[rehearsal] FAILED:")  # the step and its reason, before the log tails
+    assert code == 0, output[failed : failed + 3000] if failed >= 0 else output[-3000:]
     assert report["ok"] is True
     for step in ("first up", "demo", "faults", "second up (volumes kept)", "down -v"):
         assert step in report["timings_s"], step  # type: ignore[operator]
