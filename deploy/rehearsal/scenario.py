@@ -77,6 +77,7 @@ class Scenario:
 
     def demo(self) -> None:
         started = time.monotonic()
+        wait_for_issuer(ISSUER, timeout_s=120)
         cmd = [
             str(Path(sys.executable).parent / "asn-demo"),
             "--surveys-url", URLS["surveys"],
@@ -210,3 +211,19 @@ def _submit_until_accepted(headers: dict[str, str], client_ref: str, i: int) -> 
                 pass
             time.sleep(0.5)
     raise StepFailed(f"answer {client_ref} never accepted")
+
+
+def wait_for_issuer(issuer: str, timeout_s: float) -> None:
+    """Keycloak's readiness (management port 9000) can say UP a moment before its public
+    port 8080 listens: an operator, like the demo, waits for the discovery document."""
+    deadline = time.monotonic() + timeout_s
+    url = f"{issuer}/.well-known/openid-configuration"
+    while True:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise StepFailed(f"identity provider not answering at {url} after {timeout_s:.0f}s")
+        time.sleep(1.0)
