@@ -73,11 +73,12 @@ class Scenario:
         started = time.monotonic()
         self.compose.run("up", "-d", "--no-build")
         self.compose.wait_healthy(services, timeout_s)
+        if "keycloak" in services:
+            wait_for_issuer(ISSUER, timeout_s=120)
         self._timed(name, started)
 
     def demo(self) -> None:
         started = time.monotonic()
-        wait_for_issuer(ISSUER, timeout_s=120)
         cmd = [
             str(Path(sys.executable).parent / "asn-demo"),
             "--surveys-url", URLS["surveys"],
