@@ -82,6 +82,7 @@ def describe(err: RulesError) -> str:
 def rules_or_exit(settings: Settings) -> RuleSet:
     """For the command line: a bad rules file ends the program with one line and exit code 2."""
     try:
-        return load_configured_rules(settings)
+        # the file only: this runs before logging is set up (the bootstrap loads them again)
+        return _load_rules_file(settings)
     except RulesFileError as err:
         fail(f"rules error (ASN_RULES_PATH): {err}")

@@ -82,7 +82,8 @@ def test_uvicorns_coloured_copy_of_a_message_stays_out_of_the_file(
 ):
     stream = log_file()
     configure_logging("console", "INFO", "json")
-    logging.getLogger("uvicorn.error").info(
+    # a logger of our own: uvicorn's may have been set not to propagate by an earlier test
+    logging.getLogger("asn_test.uvicorn_like").info(
         "Started server process [%d]",
         1,
         extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"},
