@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +136,107 @@ def random_cluster_id() -> str:
             return text
 
 
+def broker_properties(
+    *,
+    host: str,
+    port: int,
+    controller_port: int,
+    open_port: int | None,
+    admin_password: str,
+    log_dirs: str,
+    bind_host: str | None = None,
+) -> dict[str, str]:
+    """server.properties of the single-node KRaft test/dev broker (the one source of these
+    settings: the embedded broker writes them to a file, the containers test infrastructure
+    passes them as KAFKA_* variables). Clients reach `host`:`port` (SASL_PLAINTEXT, SCRAM) and,
+    with `open_port`, `host`:`open_port` (PLAINTEXT, anonymous super user); the listeners bind
+    `bind_host` (default `host`) on the same port numbers."""
+    pw = admin_password
+    bind = bind_host or host
+    listeners = [f"SASL_PLAINTEXT://{bind}:{port}", f"CONTROLLER://{bind}:{controller_port}"]
+    advertised = [f"SASL_PLAINTEXT://{host}:{port}"]
+    protocol_map = ["SASL_PLAINTEXT:SASL_PLAINTEXT", "CONTROLLER:SASL_PLAINTEXT"]
+    super_users = [f"User:{ADMIN_USER}"]
+    if open_port is not None:
+        listeners.append(f"OPEN://{bind}:{open_port}")
+        advertised.append(f"OPEN://{host}:{open_port}")
+        protocol_map.append("OPEN:PLAINTEXT")
+        super_users.append("User:ANONYMOUS")
+    scram_jaas = (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{ADMIN_USER}" password="{pw}";'
+    )
+    plain_jaas = (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{ADMIN_USER}" password="{pw}" user_{ADMIN_USER}="{pw}";'
+    )
+    return {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@{host}:{controller_port}",
+        "listeners": ",".join(listeners),
+        "advertised.listeners": ",".join(advertised),
+        "listener.security.protocol.map": ",".join(protocol_map),
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms": SCRAM,
+        "sasl.mechanism.inter.broker.protocol": SCRAM,
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms": SCRAM,
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": scram_jaas,
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": plain_jaas,
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "allow.everyone.if.no.acl.found": "false",
+        "super.users": ";".join(super_users),
+        "log.dirs": log_dirs,
+        "num.partitions": "1",
+        "auto.create.topics.enable": "false",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "10",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.num.partitions": "4",
+        "share.coordinator.state.topic.replication.factor": "1",
+        "share.coordinator.state.topic.min.isr": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "num.network.threads": "2",
+        "num.io.threads": "4",
+        "log.retention.hours": "168",
+        "log.segment.bytes": str(64 * 1024 * 1024),
+        "message.max.bytes": str(1_048_588),
+    }
+
+
+def scram_format_arg(admin_password: str) -> str:
+    """The admin's SCRAM credential as `kafka-storage format --add-scram` takes it."""
+    return f"{SCRAM}=[name={ADMIN_USER},password={admin_password}]"
+
+
+def wait_for_metadata(
+    config: dict[str, str], deadline: float, gone: Callable[[], str | None], where: str
+) -> None:
+    """Until the broker of `config` (confluent-kafka settings) answers a metadata request with
+    a broker in it. `gone()` says why the broker cannot come any more (it exited), else None;
+    `where` tells the reader of an error where the broker's log is."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({**config, "log_level": 0})
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        reason = gone()
+        if reason is not None:
+            raise RuntimeError(f"{reason}; see {where}")
+        try:
+            md = admin.list_topics(timeout=2)
+            if md.brokers:
+                return
+        except Exception as err:
+            last = err
+        time.sleep(0.2)
+    raise TimeoutError(f"kafka did not answer metadata in time ({last}); see {where}")
+
+
 LOG4J2 = """<?xml version="1.0" encoding="UTF-8"?>
 <Configuration status="warn">
   <Appenders>
@@ -197,63 +299,14 @@ class EmbeddedKafka:
         secret_file.chmod(0o600)
 
     def _properties(self) -> str:
-        pw = self.admin_password
-        listeners = [
-            f"SASL_PLAINTEXT://{self.host}:{self.port}",
-            f"CONTROLLER://{self.host}:{self.controller_port}",
-        ]
-        advertised = [f"SASL_PLAINTEXT://{self.host}:{self.port}"]
-        protocol_map = ["SASL_PLAINTEXT:SASL_PLAINTEXT", "CONTROLLER:SASL_PLAINTEXT"]
-        super_users = [f"User:{ADMIN_USER}"]
-        if self.open_listener:
-            listeners.append(f"OPEN://{self.host}:{self.open_port}")
-            advertised.append(f"OPEN://{self.host}:{self.open_port}")
-            protocol_map.append("OPEN:PLAINTEXT")
-            super_users.append("User:ANONYMOUS")
-        scram_jaas = (
-            "org.apache.kafka.common.security.scram.ScramLoginModule required "
-            f'username="{ADMIN_USER}" password="{pw}";'
+        props = broker_properties(
+            host=self.host,
+            port=self.port,
+            controller_port=self.controller_port,
+            open_port=self.open_port if self.open_listener else None,
+            admin_password=self.admin_password,
+            log_dirs=str(self.data_dir / "data"),
         )
-        plain_jaas = (
-            "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            f'username="{ADMIN_USER}" password="{pw}" user_{ADMIN_USER}="{pw}";'
-        )
-        props = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
-            "listeners": ",".join(listeners),
-            "advertised.listeners": ",".join(advertised),
-            "listener.security.protocol.map": ",".join(protocol_map),
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "SASL_PLAINTEXT",
-            "sasl.enabled.mechanisms": SCRAM,
-            "sasl.mechanism.inter.broker.protocol": SCRAM,
-            "sasl.mechanism.controller.protocol": "PLAIN",
-            "listener.name.sasl_plaintext.sasl.enabled.mechanisms": SCRAM,
-            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config": scram_jaas,
-            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
-            "listener.name.controller.plain.sasl.jaas.config": plain_jaas,
-            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            "allow.everyone.if.no.acl.found": "false",
-            "super.users": ";".join(super_users),
-            "log.dirs": str(self.data_dir / "data"),
-            "num.partitions": "1",
-            "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "10",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "transaction.state.log.num.partitions": "4",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            "group.initial.rebalance.delay.ms": "0",
-            "num.network.threads": "2",
-            "num.io.threads": "4",
-            "log.retention.hours": "168",
-            "log.segment.bytes": str(64 * 1024 * 1024),
-            "message.max.bytes": str(1_048_588),
-        }
         return "".join(f"{k}={v}\n" for k, v in props.items())
 
     def _java(self) -> list[str]:
@@ -286,7 +339,7 @@ class EmbeddedKafka:
             f"--cluster-id={random_cluster_id()}",
             "--ignore-formatted",
             "--add-scram",
-            f"{SCRAM}=[name={ADMIN_USER},password={self.admin_password}]",
+            scram_format_arg(self.admin_password),
         ]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
@@ -333,23 +386,12 @@ class EmbeddedKafka:
         }
 
     def _wait_metadata(self, deadline: float) -> None:
-        from confluent_kafka.admin import AdminClient
-
-        admin = AdminClient({**self.admin_config(), "log_level": 0})
-        last: Exception | None = None
-        while time.monotonic() < deadline:
+        def gone() -> str | None:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"kafka exited with code {self.proc.returncode}; see {self.log_path}"
-                )
-            try:
-                md = admin.list_topics(timeout=2)
-                if md.brokers:
-                    return
-            except Exception as err:
-                last = err
-            time.sleep(0.2)
-        raise TimeoutError(f"kafka did not answer metadata in time ({last}); see {self.log_path}")
+                return f"kafka exited with code {self.proc.returncode}"
+            return None
+
+        wait_for_metadata(self.admin_config(), deadline, gone, str(self.log_path))
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
