@@ -1,6 +1,6 @@
 """Shared fixtures. Unit tests need none of these; integration tests get a real broker
 (embedded Apache Kafka, one per session; Tansu with ASN_TEST_BROKER=tansu) and real PostgreSQL
-databases (fresh per run)."""
+databases (fresh per run); ASN_TEST_INFRA=containers runs both in containers instead."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from asn_devkit.testing import (
     stop_test_identity,
     test_broker,
     test_identity,
+    test_infra,
     test_postgres_server,
 )
 from asn_platform.kafka import ensure_topics
@@ -30,7 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"broker: {session_broker_kind()} (ASN_TEST_BROKER=kafka|tansu)"
+    return (
+        f"broker: {session_broker_kind()} (ASN_TEST_BROKER=kafka|tansu); "
+        f"infra: {test_infra()} (ASN_TEST_INFRA=embedded|containers)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

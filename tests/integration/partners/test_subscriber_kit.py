@@ -47,7 +47,9 @@ def test_the_kit_carries_exactly_the_published_schemas() -> None:
 def kafka(session_broker: TestBroker) -> Iterator[Any]:
     """A Kafka of its own: this test writes a malformed record on purpose."""
     if session_broker.kafka is None:
-        pytest.skip("needs the embedded Apache Kafka")
+        pytest.skip(
+            f"needs the embedded Apache Kafka (this session's broker: {session_broker.kind})"
+        )
     broker = start_kafka()
     try:
         access.ensure_topics_sync(access.admin_client(broker.admin_config()))

@@ -33,7 +33,9 @@ def kafka(session_broker: TestBroker) -> Iterator[Any]:
     """A Kafka of its own: the probes written here are not CloudEvents, and must not reach the
     session broker's topics that other tests read."""
     if session_broker.kafka is None:
-        pytest.skip("needs the embedded Apache Kafka")
+        pytest.skip(
+            f"needs the embedded Apache Kafka (this session's broker: {session_broker.kind})"
+        )
     broker = start_kafka()
     try:
         access.ensure_topics_sync(access.admin_client(broker.admin_config()))

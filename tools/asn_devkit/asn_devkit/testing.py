@@ -1,15 +1,23 @@
-"""Test harness on real parts: one embedded broker per test session and a real PostgreSQL.
+"""Test harness on real parts: one broker per test session and a real PostgreSQL.
 
-The broker is Apache Kafka (embedded, `asn_devkit.embedded.kafka`) unless
-``ASN_TEST_BROKER=tansu`` (the no-Java smoke run) or ``ASN_TEST_KAFKA_BOOTSTRAP_SERVERS`` names
-an external one. The test Kafka has SASL/SCRAM and ACLs on its main listener (the ACL tests use
-it) and an extra open listener whose anonymous principal is a super user: test code plays the
-operator there, as the launcher's admin does (see docs/kafka.md).
+``ASN_TEST_INFRA`` says where they run: ``embedded`` (the default) starts them as processes of
+this machine, ``containers`` as containers through testcontainers on podman
+(`asn_devkit.containers`, docs/containers.md); anything else is an error.
+
+Embedded, the broker is Apache Kafka (`asn_devkit.embedded.kafka`) unless
+``ASN_TEST_BROKER=tansu`` (the no-Java smoke run). With containers it is Apache Kafka in the
+rehearsal's ``localhost/asn-kafka`` image with the same server properties (Tansu is not
+offered there), and `TestBroker.kafka` is None: tests that need the embedded Kafka object skip.
+``ASN_TEST_KAFKA_BOOTSTRAP_SERVERS`` naming an external broker wins over both. The test Kafka has
+SASL/SCRAM and ACLs on its main listener (the ACL tests use it) and an extra open listener whose
+anonymous principal is a super user: test code plays the operator there, as the launcher's
+admin does (see docs/kafka.md).
 
 PostgreSQL comes from ``ASN_TEST_DATABASE_URL`` or ``DATABASE_URL`` (CI: 127.0.0.1:5432, user
-postgres, trust), else an embedded server in a temporary folder. Every test run gets fresh
-databases with a random suffix, dropped at the end. Used by tests/conftest.py; the benchmarks
-find their PostgreSQL server the same way (asn_devkit.benchmarking).
+postgres, trust), else an embedded server in a temporary folder, or with containers the
+rehearsal's ``localhost/asn-postgres:15`` image. Every test run gets fresh databases with a
+random suffix, dropped at the end. Used by tests/conftest.py; the benchmarks find their
+PostgreSQL server the same way (asn_devkit.benchmarking), always without containers.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
@@ -44,21 +52,50 @@ from asn_devkit.oidc import DevIdentity
 from asn_platform.db import with_database
 from asn_platform.service import ServiceContext, ServiceDefinition, create_app
 
+if TYPE_CHECKING:
+    from asn_devkit.containers import KafkaContainer
+
+INFRA_KINDS = ("embedded", "containers")
+
+
+def test_infra() -> str:
+    """Where the session's broker and PostgreSQL run: ``ASN_TEST_INFRA`` (default embedded)."""
+    wanted = os.environ.get("ASN_TEST_INFRA", "").strip().lower() or "embedded"
+    if wanted not in INFRA_KINDS:
+        raise RuntimeError(
+            f"ASN_TEST_INFRA must be {' or '.join(INFRA_KINDS)}, not {wanted!r} "
+            "(containers: PostgreSQL and Kafka through testcontainers on podman)"
+        )
+    return wanted
+
+
+test_infra.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
 
 @dataclass
 class TestBroker:
     """The session's broker. `bootstrap` needs no credentials (Tansu, or Kafka's open test
-    listener); `kafka` is the embedded Kafka (None on Tansu or an external broker)."""
+    listener); `kafka` is the embedded Kafka (None on Tansu, in a container or external);
+    `container` the Kafka in a container (ASN_TEST_INFRA=containers)."""
 
     __test__ = False  # not a pytest class
-    kind: str  # "kafka" | "tansu" | "external"
+    kind: str  # "kafka" | "tansu" | "container" | "external"
     bootstrap: str
     kafka: EmbeddedKafka | None = None
     tansu: TansuBroker | None = None
+    container: KafkaContainer | None = None
 
 
 def session_broker_kind() -> str:
+    """kafka or tansu: the broker software of the session (Kafka in a container counts as
+    kafka: the kafka_only tests run on it)."""
     wanted = os.environ.get("ASN_TEST_BROKER", "").strip().lower()
+    if test_infra() == "containers":
+        if wanted == "tansu":
+            raise RuntimeError(
+                "ASN_TEST_BROKER=tansu has no container: use ASN_TEST_INFRA=embedded"
+            )
+        return "kafka"
     if wanted in ("kafka", "tansu"):
         return wanted
     if wanted:
@@ -77,6 +114,12 @@ def test_broker() -> Iterator[TestBroker]:
     external = os.environ.get("ASN_TEST_KAFKA_BOOTSTRAP_SERVERS")
     if external:
         yield TestBroker("external", external)
+        return
+    if test_infra() == "containers":
+        from asn_devkit.containers import kafka_container
+
+        with kafka_container() as container:
+            yield TestBroker("container", container.open_bootstrap, container=container)
         return
     if session_broker_kind() == "tansu":
         # Tansu has no idempotent producer: every settings object of this session turns it off.
@@ -123,11 +166,19 @@ def postgres_server_from(env_vars: Sequence[str], *, temp_prefix: str) -> Iterat
         yield pg.url, "embedded PostgreSQL"
 
 
+TEST_DATABASE_VARS = ("ASN_TEST_DATABASE_URL", "DATABASE_URL")
+
+
 @contextmanager
 def test_postgres_server() -> Iterator[str]:
-    with postgres_server_from(
-        ("ASN_TEST_DATABASE_URL", "DATABASE_URL"), temp_prefix="asn-test-pg-"
-    ) as (url, _source):
+    """The session's PostgreSQL server URL (a superuser's: it creates the test databases)."""
+    if test_infra() == "containers" and not any(os.environ.get(v) for v in TEST_DATABASE_VARS):
+        from asn_devkit.containers import postgres_container
+
+        with postgres_container() as pg:
+            yield pg.url
+        return
+    with postgres_server_from(TEST_DATABASE_VARS, temp_prefix="asn-test-pg-") as (url, _source):
         yield url
 
 
