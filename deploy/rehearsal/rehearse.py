@@ -7,56 +7,52 @@
 On a machine with podman (installed with apt-get when run as root on Debian), no registry and
 no Docker engine:
 1. builds the local images (Debian base from debootstrap, Python base, Kafka from the same
-   Maven-fetched jars as the tests, PostgreSQL and Prometheus from Debian, one image per
-   service from deploy/Dockerfile), each cached by tag and rebuilt only when its inputs change;
-2. runs `docker compose up` on the operators' docker-compose.yml plus compose.rehearsal.yml
-   (which only swaps in the local images and adds the development identity provider);
-3. waits until every service is healthy and runs the demo against the published ports;
-4. sends survey answers while the Kafka container restarts and one service container is
-   killed: every answer is counted once, in surveys and in recommendations, and the killed
-   service comes back by its restart policy;
-5. `down` then `up`: the data survived in the volumes (IKM counts, roster, JP);
-6. `down -v`: no container, network or volume of the project is left.
+   Maven-fetched jars as the tests, PostgreSQL and Prometheus from Debian, Keycloak from Maven
+   Central, one image per service from deploy/Dockerfile), each cached by tag and rebuilt only
+   when its inputs change;
+2. runs the operators' guide (deploy/README.md) block by block, as written, with `docker
+   compose` being Compose on podman with the operators' docker-compose.yml plus
+   compose.rehearsal.yml (which only swaps in the local images): secrets, first start (every
+   service healthy), the demo over the published ports, the metrics, an unhealthy service
+   brought back, a partner agency, backup and restore (PostgreSQL and Kafka offsets), an
+   upgrade with a rolling restart, secret rotation, down/up (the data survived in the volumes)
+   and `down -v`; each step checks what the guide says it does;
+3. between them, sends survey answers while the Kafka container restarts and one service
+   container is killed: every answer is counted once, and the killed service comes back by its
+   restart policy;
+4. at the end no container, network or volume of the project is left.
 Exits 0 when every step passed, 1 naming the step that failed (with the logs' tails).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import images
 from compose_cli import Compose
+from guide import Operator
 from podman_host import PodmanService, ensure_podman, log
 from scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PROJECT = "asn-rehearsal"
+KEPT = Path("/var/tmp/asn-rehearsal/kept")  # the operator's folder of a --keep run
 SERVICES = ("surveys", "enrollment", "recommendations", "console", "notifications", "webhooks")
 INFRA = ("kafka", "postgres", "keycloak")
 
 
 class Failed(Exception):
     """A step of the rehearsal failed."""
-
-
-def write_env(folder: Path) -> Path:
-    """The operators' .env, made the way the README tells them: deploy/make-env.sh."""
-    env = folder / ".env"
-    made = subprocess.run(
-        ["bash", str(ROOT / "deploy/make-env.sh")], capture_output=True, text=True, check=True
-    )
-    # a demo deployment: the demo marks attendance, which needs sessions that have started
-    assert "\nDEMO_LEAD_TIME_DAYS=\n" in made.stdout, "deploy/make-env.sh no longer writes it"
-    env.write_text(made.stdout.replace("\nDEMO_LEAD_TIME_DAYS=\n", "\nDEMO_LEAD_TIME_DAYS=-28\n"))
-    env.chmod(0o600)
-    return env
 
 
 def build_images(timings: dict[str, float]) -> list[str]:
@@ -73,10 +69,48 @@ def build_images(timings: dict[str, float]) -> list[str]:
     return built
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_steps(
+    args: argparse.Namespace, scenario: Scenario, compose: Compose, timings: dict[str, float]
+) -> bool:
+    """The guide's steps in order (plus the fault round); True when `down -v` ran."""
+    operator = scenario.operator
+    everything = list(INFRA + SERVICES)
+    operator.run("secrets")
+    operator.run("staging")  # the demo marks attendance: sessions that have started
+    compose.run("down", "-v", "--remove-orphans", check=False)  # a previous run's leftovers
+    scenario.up("first-start", everything, args.health_timeout, "first up")
+    if args.sabotage == "loop":
+        compose.run("stop", "recommendations")
+    scenario.demo()
+    if not args.skip_operations:
+        scenario.metrics()
+    if not args.skip_faults:
+        scenario.faults()
+    if not args.skip_operations:
+        scenario.unhealthy()
+        scenario.partner()
+        scenario.backup_and_restore()
+        scenario.upgrade()
+        scenario.rotate()
+    scenario.restart_keeps_data(everything, args.health_timeout)
+    if args.keep:
+        return False
+    started = time.monotonic()
+    operator.run("remove")
+    timings["down -v"] = time.monotonic() - started
+    return True
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="rehearse", description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="leave the project running at the end")
     parser.add_argument("--skip-faults", action="store_true", help="no restart/kill round")
+    parser.add_argument(
+        "--skip-operations",
+        action="store_true",
+        help="only first start, demo, faults and down/up: none of the guide's operations "
+        "(metrics, unhealthy, partner, backup/restore, upgrade, rotation)",
+    )
     parser.add_argument(
         "--sabotage",
         choices=("healthcheck", "loop"),
@@ -88,11 +122,42 @@ def main(argv: list[str] | None = None) -> int:
         "--demo-timeout", type=float, default=90.0, help="seconds per asynchronous demo step"
     )
     parser.add_argument("--report", type=Path, help="write timings and image sizes as JSON here")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--images-only",
+        action="store_true",
+        help="only build (or reuse) the local images, e.g. for ASN_TEST_INFRA=containers",
+    )
+    return parser.parse_args(argv)
+
+
+def show_failure(compose: Compose, err: Exception) -> None:
+    log(f"FAILED: {err}")
+    for service in (*SERVICES, *INFRA, "kafka-init", "kafka-access"):
+        tail = compose.logs_tail(service, 25)
+        if tail.strip():
+            print(f"--- {service} (last lines)\n{tail}", flush=True)
+
+
+def operator_folder(keep: bool) -> Any:
+    """A temporary operator's folder; with --keep one that stays (KEPT), so the deployment
+    left running can still be reached with its .env."""
+    if not keep:
+        return tempfile.TemporaryDirectory(prefix="asn-rehearsal-")
+    shutil.rmtree(KEPT, ignore_errors=True)
+    KEPT.mkdir(parents=True)
+    return contextlib.nullcontext(str(KEPT))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
 
     timings: dict[str, float] = {}
     ensure_podman()
-    with tempfile.TemporaryDirectory(prefix="asn-rehearsal-") as tmp, PodmanService(PROJECT) as api:
+    if args.images_only:
+        tags = build_images(timings)
+        print(json.dumps({t: round(s / 1e6) for t, s in images.sizes(tags).items()}, indent=2))
+        return 0
+    with operator_folder(args.keep) as tmp, PodmanService(PROJECT) as api:
         t0 = time.monotonic()
         tags = build_images(timings)
         files = [ROOT / "docker-compose.yml", HERE / "compose.rehearsal.yml"]
@@ -104,30 +169,22 @@ def main(argv: list[str] | None = None) -> int:
             "ASN_KAFKA_VERSION": KAFKA_VERSION,
             "ASN_KEYCLOAK_VERSION": images.keycloak_version(),
         }
-        compose = Compose(PROJECT, files, write_env(Path(tmp)), api.docker_host, ROOT, variables)
-        compose.run("down", "-v", "--remove-orphans", check=False)  # a previous run's leftovers
-        scenario = Scenario(compose, timings, demo_timeout_s=args.demo_timeout)
-        ok = False
+        folder = Path(tmp) / "operator"
+        compose = Compose(PROJECT, files, folder / ".env", api.docker_host, ROOT, variables)
+        operator = Operator(folder, compose)
+        operator.prepare()
+        (folder / "compose.json").write_text(compose.to_json())  # for `docker` (compose_cli)
+        scenario = Scenario(compose, operator, timings, demo_timeout_s=args.demo_timeout)
+        ok = removed = False
         try:
-            scenario.up(list(INFRA + SERVICES), args.health_timeout, "first up")
-            if args.sabotage == "loop":
-                compose.run("stop", "recommendations")
-            scenario.demo()
-            if not args.skip_faults:
-                scenario.faults()
-            scenario.restart_keeps_data(list(INFRA + SERVICES), args.health_timeout)
+            removed = run_steps(args, scenario, compose, timings)
             ok = True
         except Exception as err:  # every failure ends the same way: say which step, show logs
-            log(f"FAILED: {err}")
-            for service in (*SERVICES, *INFRA, "kafka-init"):
-                tail = compose.logs_tail(service, 25)
-                if tail.strip():
-                    print(f"--- {service} (last lines)\n{tail}", flush=True)
+            show_failure(compose, err)
         finally:
             if not args.keep:
-                started = time.monotonic()
-                compose.run("down", "-v", "--remove-orphans", check=False)
-                timings["down -v"] = time.monotonic() - started
+                if not removed and (folder / ".env").exists():
+                    compose.run("down", "-v", "--remove-orphans", check=False)
                 left = compose.leftovers()
                 if any(left.values()):
                     log(f"FAILED: left behind after down -v: {left}")

@@ -5,10 +5,9 @@ as an operator would, with tokens from the identity provider (client credentials
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 from compose_cli import Compose
+from guide import Operator
 from podman_host import log, podman
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +29,9 @@ URLS = {
 ISSUER = "http://localhost:8080/realms/asn"
 FAULT_UNIT = "dpmptsp"
 FAULT_ANSWERS = 120
+APP = ("surveys", "enrollment", "recommendations", "notifications", "webhooks")
+# recommendations' count of the answers it applied (its read model of survey-submitted events)
+APPLIED_ANSWERS = "SELECT coalesce(sum(answer_count), 0) FROM rm_element_counts WHERE period_kind = 'quarter' AND element = 'U1'"
 
 
 class StepFailed(Exception):
@@ -53,6 +56,7 @@ def token(client: tuple[str, str]) -> str:
 @dataclass
 class Scenario:
     compose: Compose
+    operator: Operator
     timings: dict[str, float]
     demo_timeout_s: float = 90.0
     snapshots: list[dict[str, Any]] = field(default_factory=list)
@@ -69,9 +73,11 @@ class Scenario:
         self.timings[name] = time.monotonic() - started
         log(f"{name}: {self.timings[name]:.1f} s")
 
-    def up(self, services: list[str], timeout_s: float, name: str) -> None:
+    def up(self, step: str, services: list[str], timeout_s: float, name: str) -> None:
+        """The guide's step that starts the deployment, then every service healthy and the
+        identity provider answering."""
         started = time.monotonic()
-        self.compose.run("up", "-d", "--no-build")
+        self.operator.run(step, env={"TIMEOUT": str(int(timeout_s))})
         self.compose.wait_healthy(services, timeout_s)
         if "keycloak" in services:
             wait_for_issuer(ISSUER, timeout_s=120)
@@ -79,22 +85,198 @@ class Scenario:
 
     def demo(self) -> None:
         started = time.monotonic()
-        cmd = [
-            str(Path(sys.executable).parent / "asn-demo"),
-            "--surveys-url", URLS["surveys"],
-            "--enrollment-url", URLS["enrollment"],
-            "--recommendations-url", URLS["recommendations"],
-            "--issuer", ISSUER,
-            "--client", ":".join(self.admin_client),
-            "--kiosk-client", ":".join(self.kiosk_client),
-            "--timeout", str(self.demo_timeout_s),
-        ]  # fmt: skip
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        if out.returncode != 0:
-            raise StepFailed(
-                f"demo exited {out.returncode}: {out.stdout[-3000:]}{out.stderr[-1000:]}"
-            )
+        try:
+            self.operator.run("demo", env={"ASN_DEMO_TIMEOUT": str(self.demo_timeout_s)})
+        except Exception as err:
+            raise StepFailed(f"demo exited: {err}") from err
         self._timed("demo", started)
+
+    # --- the operators' guide, step by step -----------------------------------------------------
+    def metrics(self) -> None:
+        """Prometheus reaches every service with its token (`up` 1 for each)."""
+        started = time.monotonic()
+        deadline = time.monotonic() + 90
+        while True:
+            out = self.operator.run("metrics")
+            results = _json_documents(out)
+            up = {r["metric"].get("instance"): r["value"][1] for r in results[0]["data"]["result"]}
+            requests = results[1]["data"]["result"]
+            if len(up) >= 5 and set(up.values()) == {"1"} and requests:
+                break
+            if time.monotonic() > deadline:
+                raise StepFailed(f"Prometheus does not scrape every service: up={up}")
+            time.sleep(5)
+        log(f"metrics: up=1 for {sorted(up)}")
+        self._timed("metrics", started)
+
+    def unhealthy(self) -> None:
+        """PostgreSQL stops; surveys turns unhealthy; the guide's steps bring it back."""
+        started = time.monotonic()
+        self.compose.run("stop", "postgres")
+        deadline = time.monotonic() + 180
+        while self._health("surveys") != "unhealthy":
+            if time.monotonic() > deadline:
+                raise StepFailed("surveys never reported unhealthy with PostgreSQL stopped")
+            time.sleep(2)
+        out = self.operator.run("unhealthy")
+        if "unhealthy" not in out:
+            raise StepFailed(f"`docker compose ps` did not show the unhealthy service:\n{out}")
+        self.compose.wait_healthy([*APP, "postgres"], 180)
+        log("unhealthy: surveys reported unhealthy, the guide's steps made it healthy again")
+        self._timed("unhealthy", started)
+
+    def _health(self, service: str) -> str:
+        cid = self.compose.container_id(service)
+        return podman("inspect", cid, "--format", "{{.State.Health.Status}}", check=False).strip()
+
+    def partner(self) -> None:
+        """A partner added by the guide reads survey-submitted with its own login."""
+        started = time.monotonic()
+        out = self.operator.run("partner")
+        if "dinkes" not in out:
+            raise StepFailed(f"asn-partners list does not show the partner:\n{out}")
+        settings = dict(
+            line.split("=", 1)
+            for line in (self.operator.folder / "partner-dinkes.txt").read_text().splitlines()
+            if "=" in line and not line.startswith("#")
+        )
+        read = self.kafka_probe(
+            settings["sasl.username"], settings["sasl.password"], "asn.surveys.survey-submitted.v1"
+        )
+        if not read.startswith("read "):
+            raise StepFailed(f"the partner could not read survey-submitted: {read}")
+        log(f"partner: partner-dinkes {read} from survey-submitted with its own login")
+        self._timed("partner", started)
+
+    def kafka_probe(self, user: str, password: str, topic: str) -> str:
+        """Reads `topic` from the start as `user` in a container on the project's network:
+        'read N', or the error."""
+        code = f"""
+import asyncio
+from aiokafka import AIOKafkaConsumer
+async def main():
+    c = AIOKafkaConsumer({topic!r}, bootstrap_servers="kafka:9092", group_id={user + ".rehearsal"!r},
+        security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512",
+        sasl_plain_username={user!r}, sasl_plain_password={password!r},
+        auto_offset_reset="earliest", enable_auto_commit=False)
+    try:
+        await c.start()
+        got = await c.getmany(timeout_ms=15000, max_records=50)
+        n = sum(len(v) for v in got.values())
+        if n:
+            await c.commit()
+        print(f"read {{n}}")
+    except Exception as err:
+        print(f"error {{type(err).__name__}}: {{err}}")
+    finally:
+        await c.stop()
+asyncio.run(main())
+"""
+        out = podman(
+            "run", "--rm", "--network", f"{self.compose.project}_default",
+            "localhost/asn-surveys:rehearsal", "python3", "-c", code,
+        )  # fmt: skip
+        return out.strip().splitlines()[-1] if out.strip() else "no output"
+
+    def psql(self, database: str, sql: str) -> str:
+        out = self.compose.run(
+            "exec", "-T", "postgres", "psql", "-U", "asn", "-d", database, "-Atc", sql,
+            capture=True,
+        )  # fmt: skip
+        return out.strip()
+
+    def backup_and_restore(self) -> None:
+        """The guide's backup; then answers arrive; then the guide restores recommendations'
+        database and rewinds its offsets: it re-reads the answers since the backup and ends
+        where it was, each answer applied once."""
+        started = time.monotonic()
+        self.operator.run("backup")
+        dumps = sorted(p.name for p in (self.operator.folder / "backup").glob("*.dump"))
+        if "asn_recommendations.dump" not in dumps:
+            raise StepFailed(f"the backup holds no database of recommendations: {dumps}")
+        at_backup = int(self.psql("asn_recommendations", APPLIED_ANSWERS))
+        self._answers(40)
+        applied = self._wait_applied(at_backup + 40, 120)
+        oid = self.psql(
+            "postgres", "SELECT oid FROM pg_database WHERE datname = 'asn_recommendations'"
+        )
+        out = self.operator.run("restore")
+        new_oid = self.psql(
+            "postgres", "SELECT oid FROM pg_database WHERE datname = 'asn_recommendations'"
+        )
+        if new_oid == oid:
+            raise StepFailed("asn_recommendations was not restored (same database)")
+        self._wait_applied(applied, 120)
+        time.sleep(5)  # anything applied twice would show now
+        final = int(self.psql("asn_recommendations", APPLIED_ANSWERS))
+        if final != applied:
+            raise StepFailed(f"after the restore recommendations counts {final}, not {applied}")
+        log(
+            f"backup: {len(dumps)} databases and the offsets; restore: recommendations' "
+            f"database back to {at_backup} answers, replayed to {final} (each once); "
+            f"{out.count('asn.')} partitions rewound"
+        )
+        self._timed("backup and restore", started)
+
+    def _answers(self, n: int) -> list[str]:
+        kiosk = {"Authorization": f"Bearer {token(self.kiosk_client)}"}
+        refs = [f"rehearsal-{uuid.uuid4()}" for _ in range(n)]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(
+                pool.map(
+                    lambda a: _submit_until_accepted(kiosk, *a),
+                    [(r, i) for i, r in enumerate(refs)],
+                )
+            )
+        return refs
+
+    def _wait_applied(self, expected: int, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                got = int(self.psql("asn_recommendations", APPLIED_ANSWERS))
+            except RuntimeError:
+                got = -1  # restarting
+            if got == expected:
+                return got
+            if got > expected or time.monotonic() > deadline:
+                raise StepFailed(f"recommendations counts {got} answers, expected {expected}")
+            time.sleep(2)
+
+    def upgrade(self) -> None:
+        """A new release replaces the services one at a time while answers arrive: each
+        container is new, every answer is counted once."""
+        started = time.monotonic()
+        before = {s: self.compose.container_id(s) for s in (*APP, "console")}
+        applied = int(self.psql("asn_recommendations", APPLIED_ANSWERS))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            answers = pool.submit(self._answers, 60)
+            self.operator.run("upgrade", env={"ASN_RELEASE": f"rehearsal-{uuid.uuid4().hex[:8]}"})
+            answers.result()
+        after = {s: self.compose.container_id(s) for s in before}
+        same = [s for s in before if before[s] == after[s]]
+        if same:
+            raise StepFailed(f"the upgrade did not replace {same}")
+        self._wait_applied(applied + 60, 120)
+        log(
+            "upgrade: every service replaced one at a time; 60 answers during it, each counted once"
+        )
+        self._timed("upgrade", started)
+
+    def rotate(self) -> None:
+        """New Kafka password for surveys and a new PostgreSQL password: the old Kafka one is
+        refused, answers still flow."""
+        started = time.monotonic()
+        old = env_values(self.compose.env_file)["KAFKA_PASSWORD_SURVEYS"]
+        self.operator.run("rotate")
+        refused = self.kafka_probe("svc-surveys", old, "asn.surveys.survey-submitted.v1")
+        if "Authentication" not in refused and "SASL" not in refused:
+            raise StepFailed(f"the old Kafka password of surveys still works: {refused}")
+        applied = int(self.psql("asn_recommendations", APPLIED_ANSWERS))
+        self._answers(5)
+        self._wait_applied(applied + 5, 120)
+        log("rotate: the old password refused; answers flow with the new ones")
+        self._timed("rotate", started)
 
     # --- state as the APIs show it --------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -170,16 +352,27 @@ class Scenario:
             time.sleep(2.0)
 
     def restart_keeps_data(self, services: list[str], timeout_s: float) -> None:
-        before = self.snapshots[-1] if self.snapshots else self.snapshot()
-        started = time.monotonic()
-        self.compose.run("down")
-        self._timed("down", started)
-        self.up(services, timeout_s, "second up (volumes kept)")
+        before = self.snapshot()
+        self.up("down-up", services, timeout_s, "second up (volumes kept)")
         after = self.snapshot()
         if after != before:
             diff = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
             raise StepFailed(f"data changed across down/up: {diff}")
         log("down/up kept IKM counts, roster, JP, programmes and nudges")
+
+
+def _json_documents(text: str) -> list[Any]:
+    """The JSON documents printed one after another (curl prints no newline between them)."""
+    decoder = json.JSONDecoder()
+    docs: list[Any] = []
+    i = 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        doc, i = decoder.raw_decode(text, i)
+        docs.append(doc)
+    return docs
 
 
 def _quarter() -> str:

@@ -47,10 +47,22 @@ def test_the_deployment_runs_the_loop_survives_faults_and_keeps_its_data(tmp_pat
     failed = output.find("[rehearsal] FAILED:")  # the step and its reason, before the log tails
     assert code == 0, output[failed : failed + 3000] if failed >= 0 else output[-3000:]
     assert report["ok"] is True
-    for step in ("first up", "demo", "faults", "second up (volumes kept)", "down -v"):
+    steps = (
+        "first up", "demo", "metrics", "faults", "unhealthy", "partner", "backup and restore",
+        "upgrade", "rotate", "second up (volumes kept)", "down -v",
+    )  # fmt: skip
+    for step in steps:
         assert step in report["timings_s"], step  # type: ignore[operator]
-    assert "surveys came back by its restart policy" in output
-    assert "down/up kept IKM counts, roster, JP, programmes and nudges" in output
+    for said in (
+        "surveys came back by its restart policy",
+        "unhealthy: surveys reported unhealthy, the guide's steps made it healthy again",
+        "from survey-submitted with its own login",
+        "(each once)",
+        "60 answers during it, each counted once",
+        "rotate: the old password refused",
+        "down/up kept IKM counts, roster, JP, programmes and nudges",
+    ):
+        assert said in output, said
 
 
 def test_a_failing_health_check_fails_the_rehearsal(tmp_path: Path) -> None:
@@ -58,7 +70,9 @@ def test_a_failing_health_check_fails_the_rehearsal(tmp_path: Path) -> None:
         tmp_path, "--sabotage", "healthcheck", "--health-timeout", "120"
     )
     assert code == 1
-    assert "FAILED: not healthy" in output and "'surveys'" in output
+    # the guide's first start waits for every service, and names the one that never got there
+    assert "FAILED: guide step 'first-start'" in output
+    assert "surveys is unhealthy after" in output
     assert report["ok"] is False
 
 

@@ -191,8 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--timeout",
         type=float,
-        default=45.0,
-        help="seconds to wait for each asynchronous step (events between services)",
+        default=float(os.environ.get("ASN_DEMO_TIMEOUT", "45")),
+        help="seconds to wait for each asynchronous step (events between services); "
+        "default $ASN_DEMO_TIMEOUT or 45",
     )
     parser.add_argument(
         "--issuer",
