@@ -151,3 +151,23 @@ def test_every_broker_property_has_a_kafka_variable_that_maps_back() -> None:
         names["listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"]
         == "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_SCRAM___SHA___512_SASL_JAAS_CONFIG"
     )
+
+
+def test_missing_images_are_built_by_the_rehearsal_images_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from asn_devkit import containers
+
+    ran: list[list[str]] = []
+    missing = [[KAFKA_IMAGE], []]  # missing before the build, there after it
+    monkeypatch.setattr(containers.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(containers, "missing_images", lambda: missing.pop(0))
+
+    def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        ran.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(containers.subprocess, "run", run)
+    containers.ensure_images()
+    assert ran == [[containers.sys.executable, str(containers.REHEARSE), "--images-only"]]
+    assert containers.REHEARSE.is_file()
