@@ -51,9 +51,7 @@ class Compose:
         return cmd + list(args)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
-        )
+        return json.dumps(asdict(self), default=str)  # paths as strings
 
     @classmethod
     def from_json(cls, text: str) -> Compose:

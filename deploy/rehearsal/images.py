@@ -91,7 +91,9 @@ def files_of(paths: Iterable[Path]) -> list[Path]:
 
 def debian_base() -> str:
     """localhost/asn-debian:bookworm, imported from a debootstrap minbase root file system."""
-    inputs = digest([SOURCES.encode(), b"minbase bookworm", SLIM_DPKG.encode(), SLIM_APT.encode()])
+    inputs = digest(
+        [SOURCES.encode(), b"minbase bookworm", SLIM_DPKG.encode(), SLIM_APT.encode(), b"man1"]
+    )
     if image_label(DEBIAN) == inputs:
         return DEBIAN
     rootfs = CACHE / "rootfs"
@@ -128,6 +130,9 @@ def debian_base() -> str:
     for p in (rootfs / "usr/share/locale").glob("*"):
         if p.name != "locale.alias":
             shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+    # Java's postinst registers its manual pages with update-alternatives, which fails when
+    # the folder is missing (the pages themselves are still left out)
+    (rootfs / "usr/share/man/man1").mkdir(parents=True, exist_ok=True)
     tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
     subprocess.run(
         [

@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -203,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # A SIGTERM (a CI timeout, an operator) unwinds like an error: the podman API service and
+    # the project are stopped on the way out instead of being left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         sys.exit(main())
     except subprocess.CalledProcessError as err:
