@@ -190,33 +190,47 @@ ON CONFLICT (unit_id, element, period) DO UPDATE SET
 
 async def apply_surveys(conn: Conn, facts: Sequence[Fact[SurveySubmitted]]) -> None:
     # Aggregate the batch first: one row per (unit, element, period) however many responses.
-    sums: dict[tuple[str, str, Period], list[int]] = defaultdict(lambda: [0, 0])
+    # Per (unit, day) and element first (many responses share a unit and a day), then per
+    # period: 9 additions per response instead of 36, and no Period hashed per response.
+    per_day: dict[tuple[str, date], dict[str, list[int]]] = defaultdict(dict)
     units: dict[str, str] = {}
-    day_periods: dict[date, tuple[Period, ...]] = {}  # many responses share a day
     for fact in facts:
         ev = fact.event
         units.setdefault(ev.unit_id, ev.bidang.value)
-        day = to_jakarta(ev.submitted_at).date()
+        acc = per_day[(ev.unit_id, to_jakarta(ev.submitted_at).date())]
+        for element, score in ev.answers.items():
+            pair = acc.get(element.value)
+            if pair is None:
+                acc[element.value] = [score, 1]
+            else:
+                pair[0] += score
+                pair[1] += 1
+    # (unit, element, period key) -> (period, answer sum, answer count)
+    sums: dict[tuple[str, str, str], tuple[Period, int, int]] = {}
+    day_periods: dict[date, list[tuple[str, Period]]] = {}
+    for (unit_id, day), acc in per_day.items():
         periods = day_periods.get(day)
         if periods is None:
-            periods = day_periods[day] = periods_of_day(day)
-        for element, score in ev.answers.items():
-            code = element.value
-            for period in periods:
-                acc = sums[(ev.unit_id, code, period)]
-                acc[0] += score
-                acc[1] += 1
+            periods = day_periods[day] = [(p.key, p) for p in periods_of_day(day)]
+        for code, (score_sum, count) in acc.items():
+            for period_key, period in periods:
+                key = (unit_id, code, period_key)
+                before = sums.get(key)
+                if before is None:
+                    sums[key] = (period, score_sum, count)
+                else:
+                    sums[key] = (period, before[1] + score_sum, before[2] + count)
     if sums:
-        keys = sorted(sums, key=lambda k: (k[0], k[1], k[2].key))  # fixed lock order
+        keys = sorted(sums)  # fixed lock order: (unit, element, period key)
         await conn.execute(
             _ADD_COUNTS,
             [k[0] for k in keys],
             [k[1] for k in keys],
-            [k[2].key for k in keys],
-            [k[2].kind.value for k in keys],
-            [k[2].first_day for k in keys],
-            [sums[k][0] for k in keys],
+            [k[2] for k in keys],
+            [sums[k][0].kind.value for k in keys],
+            [sums[k][0].first_day for k in keys],
             [sums[k][1] for k in keys],
+            [sums[k][2] for k in keys],
         )
     if units:
         await conn.executemany(_INSERT_UNIT_FROM_SURVEY, sorted(units.items()))
