@@ -16,6 +16,10 @@ they were (events they have not reached yet are left to them, with their reactio
 lost its state: the read models come back, but decisions (schedules, nudges) are not re-run.
 Duplicates in the log (the same event id twice) are applied once either way.
 
+Events are applied in batches of up to 20,000 per topic (one counter row per unit, element and
+period per batch, however many responses), and a batch's database writes run while the next
+batch is read and decoded.
+
 It may run while the service runs: emptying the tables locks them, so live consumers wait for
 the replay to commit and then apply their pending events on the rebuilt tables.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -78,7 +83,7 @@ async def replay(
     *,
     apply_all: bool = False,
     idle_ms: int = 1500,
-    batch_size: int = 2000,
+    batch_size: int = 20_000,
     console: Console | None = None,
     show_progress: bool = True,
 ) -> ReplayReport:
@@ -166,36 +171,57 @@ async def _replay_feed(
             pass
         quiet_ms = 0
         poll_ms = 100
-        while quiet_ms < idle_ms:
-            batch = await consumer.getmany(timeout_ms=poll_ms, max_records=batch_size)
-            records = [r for tp in sorted(batch, key=lambda t: t.partition) for r in batch[tp]]
-            if not records:
-                quiet_ms += poll_ms
-                continue
-            quiet_ms = 0
-            await _apply(conn, feed, records, settings, apply_all=apply_all, report=report)
-            progress.update(task, completed=report.read, applied=report.applied)
-            total = progress.tasks[task].total
-            if total is not None and report.read > total:
-                progress.update(task, total=report.read)
+        buffered: list[Any] = []
+        # The database writes of one batch run while the next batch is read and decoded
+        # (Python's CPU and PostgreSQL's overlap); batches are still written one after the
+        # other, in order, on the one connection.
+        writing: asyncio.Task[None] | None = None
+        try:
+            while quiet_ms < idle_ms:
+                batch = await consumer.getmany(timeout_ms=poll_ms, max_records=batch_size)
+                records = [r for tp in sorted(batch, key=lambda t: t.partition) for r in batch[tp]]
+                if records:
+                    quiet_ms = 0
+                    buffered += records
+                    if len(buffered) < batch_size:
+                        continue
+                else:
+                    quiet_ms += poll_ms
+                    if not buffered:
+                        continue
+                envelopes = await _decode_all(buffered, report)
+                buffered = []
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(
+                    _write(conn, feed, envelopes, apply_all=apply_all, report=report)
+                )
+                progress.update(task, completed=report.read, applied=report.applied)
+                total = progress.tasks[task].total
+                if total is not None and report.read > total:
+                    progress.update(task, total=report.read)
+            if writing is not None:
+                await writing
+                writing = None
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    await writing
         progress.update(task, total=report.read, completed=report.read, applied=report.applied)
     finally:
         await consumer.stop()
     return report
 
 
-async def _apply(
-    conn: Conn,
-    feed: Feed,
-    records: Sequence[Any],
-    settings: Settings,
-    *,
-    apply_all: bool,
-    report: FeedReport,
-) -> None:
+async def _decode_all(records: Sequence[Any], report: FeedReport) -> list[Envelope[Any]]:
+    """The records' envelopes (contract errors counted as invalid); yields to the event loop
+    every 500 records, so that the previous batch's writes go on meanwhile."""
     report.read += len(records)
     envelopes: list[Envelope[Any]] = []
-    for rec in records:
+    for i, rec in enumerate(records):
+        if i % 500 == 499:
+            await asyncio.sleep(0)
         try:
             envelopes.append(
                 decode(
@@ -209,6 +235,17 @@ async def _apply(
             )
         except ContractError:
             report.invalid += 1
+    return envelopes
+
+
+async def _write(
+    conn: Conn,
+    feed: Feed,
+    envelopes: list[Envelope[Any]],
+    *,
+    apply_all: bool,
+    report: FeedReport,
+) -> None:
     if not envelopes:
         return
     ids = [e.id for e in envelopes]
