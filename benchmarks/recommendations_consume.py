@@ -8,7 +8,8 @@ Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and the
 (`python -m asn_recommendations`, real runtime: inbox, outbox relay, HTTP), on PostgreSQL from
 DATABASE_URL or else an embedded server in a temporary folder.
 
-1. Pre-produces a mixed stream of the five input event types as the other services would
+1. Produces the seed programme catalogue (what the service may schedule), then pre-produces
+   a mixed stream of the five input event types as the other services would
    (real CloudEvents, keyed): the roster (asn-profile-changed), SKM responses
    (survey-submitted), enrollment changes (with declines and no-shows, which earn nudges),
    completions (each earns a fresh recommendation-issued), and gaps (opened ones are decided
@@ -69,6 +70,7 @@ from asn_platform.contracts import (
     SurveySubmitted,
     TrainingCompleted,
 )
+from asn_platform.contracts.enrollment import CatalogueChange, ProgrammeCatalogueChanged
 from asn_platform.db import ensure_database, migrate, with_database
 from asn_platform.envelope import KafkaRecord, decode, encode
 from asn_platform.kafka import ensure_topics
@@ -267,6 +269,30 @@ def build_stream(args: argparse.Namespace, rng: random.Random) -> tuple[list[Eve
     return stream, kinds
 
 
+def catalogue() -> list[Event]:
+    """The seed programme catalogue as enrollment announces it (the service schedules and
+    recommends only programmes in it); produced before the stream, not counted in it."""
+    now = now_jakarta()
+    return [
+        ProgrammeCatalogueChanged(
+            code=p.code,
+            title=p.title,
+            kind=p.kind,
+            competencies=list(p.competencies),
+            target_fields=list(p.target_fields),
+            jp=p.jp,
+            benefit_id=p.benefit_id,
+            benefit_en=p.benefit_en,
+            default_capacity=p.capacity,
+            days=p.days,
+            active=True,
+            change=CatalogueChange.CREATED,
+            changed_at=now,
+        )
+        for p in CATALOGUE
+    ]
+
+
 def records_of(events: list[Event], source_of: dict[str, str]) -> list[KafkaRecord]:
     return [encode(e, source=source_of[e.topic.split(".")[1]]) for e in events]
 
@@ -425,6 +451,7 @@ async def benchmark(args: argparse.Namespace) -> None:
         dsn = with_database(server_url, database)
         try:
             with progress:
+                await produce(broker.bootstrap, records_of(catalogue(), SOURCES), progress)
                 produced_s = await produce(broker.bootstrap, records, progress)
                 raw_s = await raw_consume(
                     broker.bootstrap, total, validate=False, progress=progress
