@@ -3,6 +3,7 @@ how long a gap takes to become a scheduled programme.
 
     python benchmarks/recommendations_consume.py [--surveys 40000] [--enrollments 5000]
         [--completions 2000] [--units 20] [--staff 50] [--gaps 40] [--latency-gaps 30]
+        [--instances 1]
 
 Starts its own embedded broker (Apache Kafka; Tansu with --broker tansu) and the service as a separate process
 (`python -m asn_recommendations`, real runtime: inbox, outbox relay, HTTP), on PostgreSQL from
@@ -18,7 +19,10 @@ DATABASE_URL or else an embedded server in a temporary folder.
    decoding and contract validation.
 3. Starts the service with the inbox table locked, so that every consumer group has joined and
    fetched before anything is applied; releases the lock and times until every event is in
-   the consumers' inboxes (applied, with all reactions, in PostgreSQL).
+   the consumers' inboxes (applied, with all reactions, in PostgreSQL). With --instances N,
+   N service processes on ports of their own share the database and the consumer groups
+   (Kafka splits each topic's partitions between them); the lock is released once every
+   group is stable with N members.
 4. Gap -> programme-scheduled: publishes one opened gap at a time for units with staff and
    times until the programme-scheduled event is read back from the broker (decision,
    transaction, outbox relay, broker); p50/p99.
@@ -33,16 +37,20 @@ import asyncio
 import random
 import secrets
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -367,6 +375,73 @@ async def applied_counts(conn: asyncpg.Connection) -> dict[str, int]:
     return {r["consumer_group"]: r["n"] for r in rows}
 
 
+async def until_applied(
+    watch: asyncpg.Connection,
+    per_topic: Counter[str],
+    *,
+    began: float,
+    watched: list[tuple[subprocess.Popen[bytes], Path]],
+    timeout_s: float,
+    on_count: Callable[[int], object],
+) -> dict[str, float]:
+    """Polls the inbox until every event is in its group's; seconds since `began` at which each
+    group was complete. SystemExit if a service process exits or after `timeout_s`."""
+    total = sum(per_topic[t] for t in FEED_GROUPS)
+    finished_at: dict[str, float] = {}
+    while True:
+        per_group = await applied_counts(watch)
+        now = time.perf_counter()
+        for topic, group in FEED_GROUPS.items():
+            if group not in finished_at and per_group.get(group, 0) >= per_topic[topic]:
+                finished_at[group] = now - began
+        done = sum(per_group.values())
+        on_count(done)
+        if done >= total:
+            return finished_at
+        for proc, log_path in watched:
+            if proc.poll() is not None:
+                raise SystemExit(f"a service instance exited; see {log_path}")
+        if now - began > timeout_s:
+            logs = ", ".join(str(p) for _, p in watched)
+            raise SystemExit(f"not done after {timeout_s} s; see {logs}")
+        await asyncio.sleep(0.05)
+
+
+async def service_outputs(watch: asyncpg.Connection) -> dict[str, int]:
+    queries = {
+        "programmes scheduled": "SELECT count(*) FROM scheduled_programmes",
+        "gaps flagged": "SELECT count(*) FROM gap_decisions WHERE outcome = 'flagged'",
+        "nudges requested": "SELECT count(*) FROM nudges",
+        "escalations": "SELECT count(*) FROM nudge_escalations",
+        "recommendations issued": "SELECT count(*) FROM issued_recommendations",
+    }
+    return {name: await watch.fetchval(sql) for name, sql in queries.items()}
+
+
+async def wait_groups_stable(bootstrap: str, members: int, timeout_s: float = 90.0) -> None:
+    """Until every input topic's consumer group is Stable with `members` members (each
+    service instance has one consumer per group)."""
+    # confluent-kafka's admin client: aiokafka's sends a DescribeGroups version Kafka 4 dropped.
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+
+    def describe() -> dict[str, tuple[str, int]]:
+        futures = admin.describe_consumer_groups(list(FEED_GROUPS.values()), request_timeout=10)
+        return {
+            group: (d.state.name, len(d.members))
+            for group, future in futures.items()
+            for d in (future.result(timeout=10),)
+        }
+
+    deadline = time.monotonic() + timeout_s
+    seen: dict[str, tuple[str, int]] = {}
+    while time.monotonic() < deadline:
+        seen = await asyncio.to_thread(describe)
+        if all(state == "STABLE" and n == members for state, n in seen.values()):
+            return
+        await asyncio.sleep(0.25)
+    raise SystemExit(f"consumer groups not stable with {members} members: {seen}")
+
+
 async def gap_latency(bootstrap: str, args: argparse.Namespace, progress: Progress) -> list[float]:
     """Seconds from a gap event's ack to reading its programme-scheduled event back."""
     names = Names()
@@ -433,7 +508,11 @@ async def benchmark(args: argparse.Namespace) -> None:
     run_id = secrets.token_hex(3)
     prefix = f"asn_bench_{run_id}_"
     database = f"{prefix}recommendations"
-    log_path = Path(tempfile.gettempdir()) / f"asn-bench-recommendations-{run_id}.log"
+    instances = args.instances
+    log_paths = [
+        Path(tempfile.gettempdir()) / f"asn-bench-recommendations-{run_id}-{i}.log"
+        for i in range(instances)
+    ]
     events, kinds = build_stream(args, rng)
     records = records_of(events, SOURCES)
     per_topic = Counter(r.topic for r in records)
@@ -441,10 +520,17 @@ async def benchmark(args: argparse.Namespace) -> None:
 
     with postgres_server() as (server_url, pg_source), bench_broker(args.broker) as broker:
         await ensure_topics(broker.bootstrap)
-        port = free_port(HOST)
+        ports: list[int] = []
+        while len(ports) < instances:
+            if (port := free_port(HOST)) not in ports:
+                ports.append(port)
         console.print(
-            f"broker {broker.bootstrap} ({broker.label}), PostgreSQL from {pg_source}, service on "
-            f"http://{HOST}:{port}, log {log_path}\nstream: {total} events "
+            f"broker {broker.bootstrap} ({broker.label}), PostgreSQL from {pg_source}, "
+            f"{instances} service instance(s) on "
+            + ", ".join(f"http://{HOST}:{p}" for p in ports)
+            + ", logs "
+            + ", ".join(str(p) for p in log_paths)
+            + f"\nstream: {total} events "
             + ", ".join(f"{k} {v}" for k, v in kinds.most_common())
         )
         progress = counting_progress(console, width=12)
@@ -468,58 +554,47 @@ async def benchmark(args: argparse.Namespace) -> None:
                 await gate.execute("LOCK TABLE inbox IN SHARE ROW EXCLUSIVE MODE")
                 # (Tansu once needed a 2 s session timeout for quick group joins; Kafka joins
                 # at once and refuses a session timeout below 6 s: the defaults apply.)
-                env = service_env(broker.bootstrap, server_url, prefix, port)
-                with service_process("asn_recommendations", env, log_path) as proc:
-                    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
-                        await wait_ready(client, proc, log_path, timeout_s=120)
+                with ExitStack() as stack:
+                    procs = [
+                        stack.enter_context(
+                            service_process(
+                                "asn_recommendations",
+                                service_env(broker.bootstrap, server_url, prefix, port),
+                                log_path,
+                            )
+                        )
+                        for port, log_path in zip(ports, log_paths, strict=True)
+                    ]
+                    for proc, port, log_path in zip(procs, ports, log_paths, strict=True):
+                        async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as client:
+                            await wait_ready(client, proc, log_path, timeout_s=120)
+                    if instances > 1:
+                        await wait_groups_stable(broker.bootstrap, instances)
                     await asyncio.sleep(1.0)  # the last group's first fetch
                     watch = await asyncpg.connect(dsn)
                     task = progress.add_task("service", total=total)
                     began = time.perf_counter()
                     await gate_tx.rollback()
                     await gate.close()
-                    per_group: dict[str, int] = {}
-                    finished_at: dict[str, float] = {}
-                    while True:
-                        per_group = await applied_counts(watch)
-                        now = time.perf_counter()
-                        for topic, group in FEED_GROUPS.items():
-                            if (
-                                group not in finished_at
-                                and per_group.get(group, 0) >= per_topic[topic]
-                            ):
-                                finished_at[group] = now - began
-                        done = sum(per_group.values())
-                        progress.update(task, completed=done)
-                        if done >= total:
-                            break
-                        if proc.poll() is not None:
-                            raise SystemExit(f"the service exited; see {log_path}")
-                        if now - began > args.timeout:
-                            raise SystemExit(f"not done after {args.timeout} s; see {log_path}")
-                        await asyncio.sleep(0.05)
+                    finished_at = await until_applied(
+                        watch,
+                        per_topic,
+                        began=began,
+                        watched=list(zip(procs, log_paths, strict=True)),
+                        timeout_s=args.timeout,
+                        on_count=lambda done, task=task: progress.update(task, completed=done),
+                    )
                     service_s = time.perf_counter() - began
-                    outputs = {
-                        "programmes scheduled": await watch.fetchval(
-                            "SELECT count(*) FROM scheduled_programmes"
-                        ),
-                        "gaps flagged": await watch.fetchval(
-                            "SELECT count(*) FROM gap_decisions WHERE outcome = 'flagged'"
-                        ),
-                        "nudges requested": await watch.fetchval("SELECT count(*) FROM nudges"),
-                        "escalations": await watch.fetchval(
-                            "SELECT count(*) FROM nudge_escalations"
-                        ),
-                        "recommendations issued": await watch.fetchval(
-                            "SELECT count(*) FROM issued_recommendations"
-                        ),
-                    }
+                    outputs = await service_outputs(watch)
                     await watch.close()
                     latencies = await gap_latency(broker.bootstrap, args, progress)
         finally:
             await drop_database(server_url, database)
 
-    table = Table(title=f"recommendations: consume and apply ({total} events)")
+    table = Table(
+        title=f"recommendations: consume and apply ({total} events, {instances} instance"
+        + ("s)" if instances > 1 else ")")
+    )
     table.add_column("path")
     table.add_column("seconds", justify="right")
     table.add_column("events/s", justify="right")
@@ -527,7 +602,7 @@ async def benchmark(args: argparse.Namespace) -> None:
     table.add_row("baseline: raw aiokafka consume", f"{raw_s:.2f}", f"{total / raw_s:,.0f}")
     table.add_row("baseline: consume + CloudEvents decode", f"{dec_s:.2f}", f"{total / dec_s:,.0f}")
     table.add_row(
-        "service: consume + apply in PostgreSQL (+ reactions)",
+        f"service x {instances}: consume + apply in PostgreSQL (+ reactions)",
         f"{service_s:.2f}",
         f"{total / service_s:,.0f}",
     )
@@ -567,6 +642,12 @@ def main() -> None:
     parser.add_argument("--gaps", type=int, default=40, help="opened gaps in the stream")
     parser.add_argument("--latency-gaps", type=int, default=30)
     parser.add_argument("--latency-staff", type=int, default=40)
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="service processes sharing the database and the consumer groups (default 1)",
+    )
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--seed", type=int, default=7)
     asyncio.run(benchmark(parser.parse_args()))
