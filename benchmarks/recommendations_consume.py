@@ -42,7 +42,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,7 +51,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from asn_devkit.benchmarking import (
@@ -382,7 +381,7 @@ async def until_applied(
     began: float,
     watched: list[tuple[subprocess.Popen[bytes], Path]],
     timeout_s: float,
-    on_count: Callable[[int], object],
+    progress: tuple[Progress, TaskID],
 ) -> dict[str, float]:
     """Polls the inbox until every event is in its group's; seconds since `began` at which each
     group was complete. SystemExit if a service process exits or after `timeout_s`."""
@@ -395,7 +394,7 @@ async def until_applied(
             if group not in finished_at and per_group.get(group, 0) >= per_topic[topic]:
                 finished_at[group] = now - began
         done = sum(per_group.values())
-        on_count(done)
+        progress[0].update(progress[1], completed=done)
         if done >= total:
             return finished_at
         for proc, log_path in watched:
@@ -582,7 +581,7 @@ async def benchmark(args: argparse.Namespace) -> None:
                         began=began,
                         watched=list(zip(procs, log_paths, strict=True)),
                         timeout_s=args.timeout,
-                        on_count=lambda done, task=task: progress.update(task, completed=done),
+                        progress=(progress, task),
                     )
                     service_s = time.perf_counter() - began
                     outputs = await service_outputs(watch)
