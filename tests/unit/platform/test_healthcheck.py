@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -15,7 +16,10 @@ from asn_platform import healthcheck
 
 class Ready(BaseHTTPRequestHandler):
     status = 200
-    body: dict[str, object] = {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+    body: ClassVar[dict[str, object]] = {
+        "status": "ready",
+        "checks": {"database": "ok", "broker": "ok"},
+    }
 
     def do_GET(self) -> None:
         payload = json.dumps(self.body).encode()
@@ -31,7 +35,10 @@ class Ready(BaseHTTPRequestHandler):
 
 class NotReady(Ready):
     status = 503
-    body = {"status": "not_ready", "checks": {"database": "unreachable", "broker": "ok"}}
+    body: ClassVar[dict[str, object]] = {
+        "status": "not_ready",
+        "checks": {"database": "unreachable", "broker": "ok"},
+    }
 
 
 def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
