@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Waits until the container of each named compose service reports healthy (deploy/README.md):
-#   deploy/wait-healthy.sh surveys enrollment        (at most $TIMEOUT seconds each, 180)
+#   deploy/wait-healthy.sh surveys enrollment        (at most $TIMEOUT seconds each, 300)
 # Run it where you run `docker compose` (the checkout with docker-compose.yml).
 set -euo pipefail
-timeout=${TIMEOUT:-180}
+timeout=${TIMEOUT:-300}
 for service in "$@"; do
   deadline=$((SECONDS + timeout))
   while :; do
