@@ -219,6 +219,7 @@ asyncio.run(main())
         self._timed("backup and restore", started)
 
     def _answers(self, n: int) -> list[str]:
+        wait_for_issuer(ISSUER, timeout_s=300)  # a step before may have recreated Keycloak
         kiosk = {"Authorization": f"Bearer {token(self.kiosk_client)}"}
         refs = [f"rehearsal-{uuid.uuid4()}" for _ in range(n)]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
