@@ -21,7 +21,7 @@ SCRIPT = ROOT / "deploy" / "rehearsal" / "rehearse.py"
 
 pytestmark = [
     pytest.mark.compose,
-    pytest.mark.timeout(2400),
+    pytest.mark.timeout(3000),
     pytest.mark.skipif(
         os.environ.get("ASN_REHEARSAL") != "1",
         reason="the compose rehearsal runs only with ASN_REHEARSAL=1 (root and podman)",
@@ -35,7 +35,7 @@ def rehearse(tmp_path: Path, *args: str) -> tuple[int, str, dict[str, object]]:
         [sys.executable, str(SCRIPT), "--report", str(report), *args],
         capture_output=True,
         text=True,
-        timeout=2300,
+        timeout=2900,
     )
     steps = "\n".join(line for line in out.stdout.splitlines() if line.startswith("[rehearsal]"))
     print(out.stdout[-6000:], out.stderr[-3000:], "\n--- the rehearsal's steps\n" + steps)
