@@ -34,6 +34,7 @@ class Compose:
     docker_host: str
     workdir: Path
     variables: dict[str, str] = field(default_factory=dict)  # for the override's ${...}
+    volumes_before: set[str] = field(default_factory=set)  # every volume when the run began
 
     def env(self) -> dict[str, str]:
         return {
@@ -51,7 +52,8 @@ class Compose:
         return cmd + list(args)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), default=str)  # paths as strings
+        fields = {k: v for k, v in asdict(self).items() if k != "volumes_before"}
+        return json.dumps(fields, default=str)  # paths as strings
 
     @classmethod
     def from_json(cls, text: str) -> Compose:
@@ -137,6 +139,10 @@ class Compose:
             "containers": podman("ps", "-aq", "--filter", label).split(),
             "networks": podman("network", "ls", "-q", "--filter", label).split(),
             "volumes": podman("volume", "ls", "-q", "--filter", label).split(),
+            # anonymous volumes carry no project label: any that appeared during the run
+            "anonymous volumes": sorted(
+                set(podman("volume", "ls", "-q").split()) - self.volumes_before
+            ),
         }
 
     def logs_tail(self, service: str, lines: int = 40) -> str:

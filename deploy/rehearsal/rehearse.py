@@ -41,7 +41,7 @@ from typing import Any
 import images
 from compose_cli import Compose
 from guide import Operator
-from podman_host import PodmanService, ensure_podman, log
+from podman_host import PodmanService, ensure_podman, log, podman
 from scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
@@ -81,6 +81,7 @@ def run_steps(
     operator.run("secrets")
     operator.run("staging")  # the demo marks attendance: sessions that have started
     compose.run("down", "-v", "--remove-orphans", check=False)  # a previous run's leftovers
+    compose.volumes_before = set(podman("volume", "ls", "-q").split())
     scenario.up("first-start", everything, args.health_timeout, "first up")
     if args.sabotage == "loop":
         compose.run("stop", "recommendations")
