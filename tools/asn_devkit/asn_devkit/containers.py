@@ -38,9 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from asn_devkit.embedded.kafka import (
-    ADMIN_USER,
     KAFKA_VERSION,
-    SCRAM,
+    admin_config,
     broker_properties,
     random_cluster_id,
     scram_format_arg,
@@ -396,14 +395,7 @@ class KafkaContainer:
         return f"{self.host}:{self.open_port}"
 
     def admin_config(self) -> dict[str, str]:
-        """confluent-kafka settings of the admin principal on the SASL listener."""
-        return {
-            "bootstrap.servers": self.bootstrap,
-            "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": SCRAM,
-            "sasl.username": ADMIN_USER,
-            "sasl.password": self.admin_password,
-        }
+        return admin_config(self.bootstrap, self.admin_password)
 
 
 def kafka_environment(

@@ -208,6 +208,18 @@ def broker_properties(
     }
 
 
+def admin_config(bootstrap: str, admin_password: str) -> dict[str, str]:
+    """confluent-kafka settings of the admin principal on the SASL listener (the embedded
+    broker's and the test container's alike)."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": SCRAM,
+        "sasl.username": ADMIN_USER,
+        "sasl.password": admin_password,
+    }
+
+
 def scram_format_arg(admin_password: str) -> str:
     """The admin's SCRAM credential as `kafka-storage format --add-scram` takes it."""
     return f"{SCRAM}=[name={ADMIN_USER},password={admin_password}]"
@@ -376,14 +388,7 @@ class EmbeddedKafka:
         return self
 
     def admin_config(self) -> dict[str, str]:
-        """confluent-kafka settings of the admin principal on the SASL listener."""
-        return {
-            "bootstrap.servers": self.bootstrap,
-            "security.protocol": "SASL_PLAINTEXT",
-            "sasl.mechanism": SCRAM,
-            "sasl.username": ADMIN_USER,
-            "sasl.password": self.admin_password,
-        }
+        return admin_config(self.bootstrap, self.admin_password)
 
     def _wait_metadata(self, deadline: float) -> None:
         def gone() -> str | None:
