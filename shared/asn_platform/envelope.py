@@ -34,7 +34,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from asn_platform.contracts.base import Event
+from asn_platform.contracts.base import TEXT_CHECKED, Event, text_needs_check
 from asn_platform.contracts.registry import EventSpec, spec_for
 from asn_platform.telemetry import H_TRACEPARENT, H_TRACESTATE, trace_headers
 
@@ -235,7 +235,9 @@ def decode(
     if not value:
         raise ContractError(f"{topic}: empty body (tombstones carry no event)")
     try:
-        data = model.model_validate_json(value, extra="ignore")
+        data = model.model_validate_json(
+            value, extra="ignore", context=None if text_needs_check(value) else TEXT_CHECKED
+        )
     except ValidationError as err:
         if any(e["type"] == "json_invalid" for e in err.errors()):
             raise ContractError(f"{topic}: body is not valid JSON") from None

@@ -213,3 +213,35 @@ def test_ids_are_uuids_and_unique():
     ids = {encode(survey(), source=SOURCE).header("ce_id") for _ in range(100)}
     assert len(ids) == 100
     assert all(UUID(i) for i in ids if i)
+
+
+def _with_service(raw: bytes) -> tuple[KafkaRecord, bytes]:
+    record = encode(survey(service="Layanan"), source=SOURCE)
+    return record, record.value.replace(b'"Layanan"', b'"Layanan ' + raw + b'"')
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\\u0000",  # NUL as a JSON escape
+        b"\\u001b",  # ESC
+        b"\\u007f",  # DEL as an escape
+        b"\x7f",  # DEL raw (JSON allows it unescaped)
+        b"\\u0085",  # a C1 control as an escape
+        "\u0085".encode(),  # and raw in UTF-8 (0xc2 0x85)
+        "\u009f".encode(),
+    ],
+)
+def test_decode_refuses_control_characters_however_the_body_writes_them(raw):
+    record, body = _with_service(raw)
+    with pytest.raises(ContractError, match=r"service: .*control characters"):
+        decode(record.topic, record.headers, body)
+
+
+@pytest.mark.parametrize(
+    "text", ["Layanan °C", "Layanan\u00a0KTP", "Café", "Layanan 中文", "Layanan 🙂", "a\\nb"]
+)
+def test_decode_keeps_ordinary_text_whether_or_not_it_needs_the_walk(text):
+    record, body = _with_service(text.encode())
+    env = decode(record.topic, record.headers, body)
+    assert env.data.service == json.loads(f'"Layanan {text}"')
