@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import secrets
@@ -126,6 +127,7 @@ async def consumer_main(dsn: str, bootstrap: str) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await broker.start()
+    gc.freeze()  # as a service does once started (asn_platform.service)
     print("ready", flush=True)
     reported = -1
     while not stop.is_set():  # progress for the benchmark, without polling the database
@@ -359,6 +361,7 @@ async def bench(args: argparse.Namespace) -> None:
                 pool, settings, name="bench", batch_size=2000, retention_s=3600
             )
             await relay.start()
+            gc.freeze()  # as a service does once started (asn_platform.service)
 
             full_rate = await full_path(pool, applied, args.events, args.tx_events, args.writers)
             latencies, offered = await latency(pool, applied, args.rate, args.latency_seconds)

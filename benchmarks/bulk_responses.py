@@ -111,16 +111,22 @@ GROUP BY GROUPING SETS ((unit_id, period_key, service), (unit_id, period_key))
 
 
 async def bulk_load(
-    dsn: str, count: int, year: int, on_progress: Callable[[str, int, int], None] | None = None
+    dsn: str,
+    count: int,
+    year: int,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    *,
+    seed: int = 11,
 ) -> dict[str, float]:
     """COPY ``count`` responses of ``year`` into the surveys database at ``dsn`` and rebuild
-    that year's aggregate rows (from every response of the year, those already there too)."""
+    that year's aggregate rows (from every response of the year, those already there too).
+    Load more into the same database with another ``seed`` (the ids come from it)."""
     report = on_progress or (lambda step, done, total: None)
     conn = await asyncpg.connect(dsn)
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        rows = bulk_rows(count, year)
+        rows = bulk_rows(count, year, seed)
         chunk = 50_000
         done = 0
         while done < count:

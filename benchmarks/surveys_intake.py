@@ -13,7 +13,8 @@ What it does, all on loopback and bounded in time:
    8 aggregate upserts, gap check, outbox row, all in one transaction; the relay publishes).
 4. Bulk-loads N responses (default 1,000,000) with COPY, builds their aggregate rows in one
    SQL pass, VACUUMs, then measures IKM query latency (unit/service/period, city-wide) and the intake
-   latency again at the same offered load: it must not grow with the number stored.
+   latency again at the same offered load: it must not grow with the number stored. The IKM
+   queries run once after the first 10,000 and again after the rest: their p99 side by side.
 The database is dropped at the end; the broker and any embedded PostgreSQL are stopped.
 """
 
@@ -230,6 +231,66 @@ async def query_latencies(
     return out
 
 
+SMALL_BULK = 10_000  # the first bulk step: the IKM queries at about 10k stored
+
+
+async def bulk_then_query(
+    args: argparse.Namespace,
+    port: int,
+    dsn: str,
+    count: int,
+    seed: int,
+    paths: list[str],
+    progress: Progress,
+) -> tuple[int, Table, dict[str, Run]]:
+    """Bulk-load ``count`` more responses, quiesce, then time the IKM queries."""
+    with progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                label = f"COPY {total:,} responses" if step == "copy" else "aggregate rows"
+                tasks[step] = progress.add_task(label, total=total)
+            progress.update(tasks[step], completed=done)
+
+        timings = await bulk_load(dsn, count, args.bulk_year, on_progress, seed=seed)
+        vacuum_s = await quiesce(dsn)
+        stored = await _count(dsn)
+        console.print(
+            f"bulk load: {count:,} responses by COPY in {timings['copy_s']:.1f}s,"
+            f" aggregate rows in {timings['aggregate_s']:.1f}s, then VACUUM ANALYZE + "
+            f"CHECKPOINT {vacuum_s:.1f}s; {stored:,} stored"
+        )
+        reads = await query_latencies(port, paths, args.query_repeats, progress)
+        await quiesce(dsn)
+    return stored, await ikm_table(port, stored, reads, args.query_repeats), reads
+
+
+async def ikm_table(port: int, stored: int, reads: dict[str, Run], repeats: int) -> Table:
+    """The queries' latencies with the n each answers now (read at once: the next bulk
+    load changes it)."""
+    table = Table(
+        title=f"IKM query latency with {stored:,} responses stored "
+        f"({repeats} sequential requests each)"
+    )
+    for col in ("query", "n in bucket", "p50 ms", "p99 ms", "max ms"):
+        table.add_column(col, justify="left" if col == "query" else "right")
+    check = await HttpConn.open(port, AUTH["header"])
+    try:
+        for path, run in reads.items():
+            _, body = await check.request("GET", path)
+            table.add_row(
+                path,
+                f"{json.loads(body)['n']:,}",
+                f"{run.pct(50):.1f}",
+                f"{run.pct(99):.1f}",
+                f"{max(run.latencies_ms):.1f}",
+            )
+    finally:
+        check.close()
+    return table
+
+
 # --- orchestration ------------------------------------------------------------------------------
 async def batch_sizes(port: int) -> str:
     """Submissions per intake transaction, from the service's own histogram (/metrics)."""
@@ -406,23 +467,6 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
     )
 
     stored_before = await _count(dsn)
-    with progress:
-        tasks: dict[str, Any] = {}
-
-        def on_progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                label = f"COPY {total:,} responses" if step == "copy" else "aggregate rows"
-                tasks[step] = progress.add_task(label, total=total)
-            progress.update(tasks[step], completed=done)
-
-        timings = await bulk_load(dsn, args.responses, args.bulk_year, on_progress)
-        vacuum_s = await quiesce(dsn)
-    stored = await _count(dsn)
-    console.print(
-        f"bulk load: {args.responses:,} responses by COPY in {timings['copy_s']:.1f}s,"
-        f" aggregate rows in {timings['aggregate_s']:.1f}s, then VACUUM ANALYZE + CHECKPOINT "
-        f"{vacuum_s:.1f}s; {stored:,} stored"
-    )
     y = args.bulk_year
     paths = [
         f"/api/v1/ikm/units/disdukcapil?period={y}-Q3",
@@ -431,9 +475,15 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
         f"/api/v1/ikm/city?period={y}-Q3",
         f"/api/v1/ikm/city?period={y}-Y",
     ]
+    # The same queries with about 10,000 stored and with the whole bulk: flat in N or not.
+    first = min(SMALL_BULK, args.responses)
+    small_stored, small_table, small_reads = await bulk_then_query(
+        args, port, dsn, first, 11, paths, progress
+    )
+    stored, large_table, reads = await bulk_then_query(
+        args, port, dsn, args.responses - first, 12, paths, progress
+    )
     with progress:
-        reads = await query_latencies(port, paths, args.query_repeats, progress)
-        await quiesce(dsn)
         i_after = await open_loop(
             port,
             intake_maker(5),
@@ -444,25 +494,15 @@ async def run_phases(args: argparse.Namespace, port: int, dsn: str, server: psut
             server,
             progress,
         )
-    table = Table(
-        title=f"IKM query latency with {stored:,} responses stored "
-        f"({args.query_repeats} sequential requests each)"
-    )
-    for col in ("query", "n in bucket", "p50 ms", "p99 ms", "max ms"):
-        table.add_column(col, justify="left" if col == "query" else "right")
-    check = await HttpConn.open(port, AUTH["header"])
-    for path, run in reads.items():
-        _, body = await check.request("GET", path)
-        n = json.loads(body)["n"]
-        table.add_row(
-            path,
-            f"{n:,}",
-            f"{run.pct(50):.1f}",
-            f"{run.pct(99):.1f}",
-            f"{max(run.latencies_ms):.1f}",
-        )
-    check.close()
-    console.print(table)
+    console.print(small_table)
+    console.print(large_table)
+    flat = Table(title=f"IKM query p99: {small_stored:,} vs {stored:,} stored (goal: within 1.2x)")
+    for col in ("query", f"p99 ms at {small_stored:,}", f"p99 ms at {stored:,}", "ratio"):
+        flat.add_column(col, justify="left" if col == "query" else "right")
+    for path in paths:
+        small, large = small_reads[path].pct(99), reads[path].pct(99)
+        flat.add_row(path, f"{small:.1f}", f"{large:.1f}", f"{large / small:.2f}")
+    console.print(flat)
     i_fix.name = f"POST /api/v1/responses ({stored_before:,} stored)"
     console.print(
         latency_table(
@@ -506,7 +546,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="max-rate connections")
     parser.add_argument("--responses", type=int, default=1_000_000, help="bulk-loaded responses")
     parser.add_argument("--bulk-year", type=int, default=2025)
-    parser.add_argument("--query-repeats", type=int, default=200)
+    parser.add_argument("--query-repeats", type=int, default=500)
     args = parser.parse_args()
     if not 1 <= args.rate <= 5000 or not 1 <= args.seconds <= 120:
         parser.error("keep it bounded: --rate 1..5000, --seconds 1..120")

@@ -13,6 +13,7 @@ finish in-flight handlers (broker.stop), flush the outbox, close the pool.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -163,6 +164,11 @@ def _lifespan(
             ctx.purger = purger
             await purger.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
+            # Everything alive now (modules, app, pools) lives as long as the process: moved out
+            # of the collector's generations, a full collection no longer walks it. Without
+            # this, full collections under load paused intake for 50-150 ms (p99 at 100 req/s
+            # 110-157 ms; with it 35-61 ms, benchmarks/surveys_intake.py).
+            gc.freeze()
             yield
         finally:
             log.info("%s stopping", definition.name)
