@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asn_platform.audit import insert_row
 from asn_platform.auth.access import access_of, allow
@@ -23,32 +24,51 @@ log = logging.getLogger(__name__)
 
 def install_audit(app: FastAPI, pool: Callable[[], asyncpg.Pool]) -> None:
     """The after-the-fact row for state-changing requests that did not record themselves."""
+    app.add_middleware(AuditTrail, pool=pool)
 
-    @app.middleware("http")
-    async def _audit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.method.upper() in READ_METHODS:
-            return response
-        route = request.scope.get("route")
+
+class AuditTrail:
+    """Pure ASGI (see ``asn_platform.http._HttpMetrics`` for why). The row is written before
+    the last part of the response goes out, so a client that has the whole response can read
+    its row."""
+
+    def __init__(self, app: ASGIApp, *, pool: Callable[[], asyncpg.Pool]) -> None:
+        self.app = app
+        self.pool = pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"].upper() in READ_METHODS:
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def audited_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                await self._record(scope, status)
+            await send(message)
+
+        await self.app(scope, receive, audited_send)
+
+    async def _record(self, scope: Scope, status: int) -> None:
+        route = scope.get("route")
         access = access_of(route)
         if route is None or (access is not None and access.public):
-            return response
-        if getattr(request.state, "audited", False) and response.status_code < 400:
-            return response
-        if response.status_code == 401:
+            return
+        if scope.get("state", {}).get("audited", False) and status < 400:
+            return
+        method = scope["method"]
+        if status == 401:
             # No known actor: logged, not stored, so anonymous traffic cannot fill the table.
-            log.info("refused without a token: %s %s", request.method, getattr(route, "path", ""))
-            return response
+            log.info("refused without a token: %s %s", method, getattr(route, "path", ""))
+            return
         try:
-            async with pool().acquire() as conn:
-                await insert_row(
-                    conn, request, status=response.status_code, summary=None, entity_id=None
-                )
+            async with self.pool().acquire() as conn:
+                await insert_row(conn, Request(scope), status=status, summary=None, entity_id=None)
         except Exception:
-            log.exception("audit row not written for %s %s", request.method, route)
-        return response
+            log.exception("audit row not written for %s %s", method, route)
 
 
 def audit_router() -> APIRouter:

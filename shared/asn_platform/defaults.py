@@ -7,8 +7,9 @@
   the field-level 4xx error handlers, NIP masking on the libraries' loggers, the operations routes
   (``/health``, ``/ready`` with the service's checks, ``/metrics``, ``/asyncapi.json``).
 - ``instrument(app, ...)``, after the service's middlewares: Prometheus request metrics per route
-  template, and an OpenTelemetry server span per HTTP request (W3C ``traceparent`` accepted from
-  the caller), which the outbox and Kafka carry on.
+  template, and, when tracing is on, an OpenTelemetry server span per HTTP request (W3C
+  ``traceparent`` accepted from the caller), which the outbox and Kafka carry on. A service
+  without tracing does not read the caller's ``traceparent`` either.
 - ``broker_middlewares(registry, name)`` for ``make_broker``: FastStream's Prometheus metrics.
 """
 
@@ -28,7 +29,7 @@ from asn_platform.http import ReadinessCheck, instrument_http, ops_router
 from asn_platform.http_errors import install_error_handlers
 from asn_platform.logs import configure_logging
 from asn_platform.settings import PlatformSettings
-from asn_platform.telemetry import configure_tracing
+from asn_platform.telemetry import configure_tracing, recording
 
 # Probes and scrapes every few seconds: no span for them.
 UNTRACED_PATHS = "/health,/ready,/metrics"
@@ -67,8 +68,12 @@ def install_defaults(
 
 
 def instrument(app: FastAPI, *, name: str, registry: CollectorRegistry) -> None:
-    """Request metrics and server spans; call after the service's own middlewares."""
+    """Request metrics and server spans; call after the service's own middlewares. Without a
+    tracer provider (no OTLP endpoint) there is no server span to make: the instrumentation is
+    left out, as its middleware costs a good part of a small request's CPU even then."""
     instrument_http(app, registry, name)
+    if not recording():
+        return
     FastAPIInstrumentor.instrument_app(
         app,
         excluded_urls=UNTRACED_PATHS,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,6 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asn_platform.auth.access import allow, public
 from asn_platform.auth.principal import Role
@@ -109,14 +110,40 @@ def instrument_http(app: FastAPI, registry: CollectorRegistry, service: str) -> 
         registry=registry,
     )
 
-    @app.middleware("http")
-    async def _measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    app.add_middleware(_HttpMetrics, service=service, requests=requests, latency=latency)
+
+
+class _HttpMetrics:
+    """Pure ASGI (Starlette's ``BaseHTTPMiddleware`` runs each request through extra tasks and
+    memory streams: with three such layers they cost more CPU than the intake itself, py-spy on
+    ``benchmarks/surveys_intake.py``). Counted once the response is sent; an exception that
+    escapes the app counts as 500."""
+
+    def __init__(self, app: ASGIApp, *, service: str, requests: Counter, latency: Histogram):
+        self.app = app
+        self.service = service
+        self.requests = requests
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        requests.labels(service, request.method, template, str(response.status_code)).inc()
-        latency.labels(service, request.method, template).observe(time.perf_counter() - started)
-        return response
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.requests.labels(self.service, method, template, str(status)).inc()
+            self.latency.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )

@@ -41,7 +41,7 @@ _ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES
 tracer = trace.get_tracer("asn_platform")
 
 
-def _recording() -> bool:
+def recording() -> bool:
     """Is a tracer provider installed? Without one the API's no-op spans still cost a context
     manager, a span object and a context switch each (py-spy: about 15 % of the outbox relay's
     process in benchmarks/backbone.py), so the span helpers skip them and do only what a no-op
@@ -110,7 +110,7 @@ def _messaging(topic: str, operation: str) -> dict[str, str]:
 @contextmanager
 def enqueue_span(topic: str, event_type: str) -> Iterator[Span]:
     """A span per outbox enqueue; the event's trace headers are made inside it."""
-    if not _recording():  # a no-op child keeps the current span context: nothing to do
+    if not recording():  # a no-op child keeps the current span context: nothing to do
         yield trace.get_current_span()
         return
     with tracer.start_as_current_span(
@@ -124,7 +124,7 @@ def enqueue_span(topic: str, event_type: str) -> Iterator[Span]:
 @contextmanager
 def send_span(topic: str, traceparent: str | None, tracestate: str | None) -> Iterator[Span]:
     """The relay's hand-over of a stored event to Kafka, in the trace that enqueued it."""
-    if not _recording():  # nothing inside reads the current context
+    if not recording():  # nothing inside reads the current context
         yield trace.INVALID_SPAN
         return
     with tracer.start_as_current_span(
@@ -151,7 +151,7 @@ def process_span(
         attributes["messaging.message.id"] = event_id
     contexts = [context_of(parent, state) for parent, state in carried]
     parent = contexts[0] if len(contexts) == 1 else None
-    if not _recording():
+    if not recording():
         yield from _unrecorded(parent)
         return
     links = [Link(trace.get_current_span(c).get_span_context()) for c in contexts if c is not None]

@@ -10,14 +10,15 @@ verification.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from asn_console import api
 from asn_console.auth import SESSION_COOKIE, Oidc, SessionStore, Signer, keep_fresh
@@ -75,15 +76,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.install(app, console)
     install_security_headers(app, [])
 
-    @app.middleware("http")
-    async def fresh_tokens(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Before any route reads the session: a lapsing access token is refreshed here, once.
-        sid = console.signer.unsign(request.cookies.get(SESSION_COOKIE))
-        session = console.sessions.get(sid)
-        if session is not None:
-            await keep_fresh(session, console.oidc, console.sessions)
-        return await call_next(request)
-
+    app.add_middleware(FreshTokens, console=console)
     return app
+
+
+class FreshTokens:
+    """Before any route reads the session: a lapsing access token is refreshed here, once.
+    Pure ASGI, as the platform's middlewares (``asn_platform.http._HttpMetrics`` says why)."""
+
+    def __init__(self, app: ASGIApp, *, console: Console) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            console = self.console
+            sid = console.signer.unsign(Request(scope).cookies.get(SESSION_COOKIE))
+            session = console.sessions.get(sid)
+            if session is not None:
+                await keep_fresh(session, console.oidc, console.sessions)
+        await self.app(scope, receive, send)

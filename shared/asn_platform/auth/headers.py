@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline scripts anywhere; styles may be inline (the survey pages and reports carry their
 # own <style>). The docs viewers (asn_platform.docs_site) come from the service itself too; Swagger
@@ -25,20 +25,7 @@ DOCS_PATHS = ("/docs",)
 
 
 def install_security_headers(app: FastAPI, cors_origins: list[str]) -> None:
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        h = response.headers
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "no-referrer")
-        h.setdefault("X-Frame-Options", "DENY")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            docs = request.url.path.startswith(DOCS_PATHS)
-            h.setdefault("Content-Security-Policy", DOCS_CSP if docs else PAGE_CSP)
-        return response
-
+    app.add_middleware(SecurityHeaders)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -47,3 +34,29 @@ def install_security_headers(app: FastAPI, cors_origins: list[str]) -> None:
             allow_headers=["Authorization", "Content-Type", "Accept-Language"],
             max_age=600,
         )
+
+
+class SecurityHeaders:
+    """Pure ASGI (see ``asn_platform.http._HttpMetrics`` for why): the headers are added to the
+    response start as it passes, unless the route set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                h.setdefault("X-Content-Type-Options", "nosniff")
+                h.setdefault("Referrer-Policy", "no-referrer")
+                h.setdefault("X-Frame-Options", "DENY")
+                if h.get("content-type", "").startswith("text/html"):
+                    h.setdefault("Content-Security-Policy", DOCS_CSP if docs else PAGE_CSP)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
