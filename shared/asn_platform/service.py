@@ -165,9 +165,8 @@ def _lifespan(
             await purger.start()
             log.info("%s started on %s:%s", definition.name, settings.http_host, settings.http_port)
             # Everything alive now (modules, app, pools) lives as long as the process: moved out
-            # of the collector's generations, a full collection no longer walks it. Without
-            # this, full collections under load paused intake for 50-150 ms (p99 at 100 req/s
-            # 110-157 ms; with it 35-61 ms, benchmarks/surveys_intake.py).
+            # of the collector's generations, a full collection no longer walks it (intake p99
+            # at 100 req/s 110-158 ms without, 35-61 ms with, benchmarks/surveys_intake.py).
             gc.freeze()
             yield
         finally:
