@@ -13,6 +13,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from asn_platform.asgi import HttpMiddleware
 from asn_platform.audit import insert_row
 from asn_platform.auth.access import access_of, allow
 from asn_platform.auth.principal import Role
@@ -27,17 +28,16 @@ def install_audit(app: FastAPI, pool: Callable[[], asyncpg.Pool]) -> None:
     app.add_middleware(AuditTrail, pool=pool)
 
 
-class AuditTrail:
-    """Pure ASGI (see ``asn_platform.http._HttpMetrics`` for why). The row is written before
-    the last part of the response goes out, so a client that has the whole response can read
-    its row."""
+class AuditTrail(HttpMiddleware):
+    """The row is written before the last part of the response goes out, so a client that has
+    the whole response can read its row."""
 
     def __init__(self, app: ASGIApp, *, pool: Callable[[], asyncpg.Pool]) -> None:
-        self.app = app
+        super().__init__(app)
         self.pool = pool
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"].upper() in READ_METHODS:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"].upper() in READ_METHODS:
             await self.app(scope, receive, send)
             return
         status = 0

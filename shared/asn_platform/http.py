@@ -19,6 +19,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from asn_platform.asgi import HttpMiddleware
 from asn_platform.auth.access import allow, public
 from asn_platform.auth.principal import Role
 
@@ -113,22 +114,16 @@ def instrument_http(app: FastAPI, registry: CollectorRegistry, service: str) -> 
     app.add_middleware(_HttpMetrics, service=service, requests=requests, latency=latency)
 
 
-class _HttpMetrics:
-    """Pure ASGI (Starlette's ``BaseHTTPMiddleware`` runs each request through extra tasks and
-    memory streams: with three such layers they cost more CPU than the intake itself, py-spy on
-    ``benchmarks/surveys_intake.py``). Counted once the response is sent; an exception that
-    escapes the app counts as 500."""
+class _HttpMetrics(HttpMiddleware):
+    """Counted once the response is sent; an exception that escapes the app counts as 500."""
 
     def __init__(self, app: ASGIApp, *, service: str, requests: Counter, latency: Histogram):
-        self.app = app
+        super().__init__(app)
         self.service = service
         self.requests = requests
         self.latency = latency
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 

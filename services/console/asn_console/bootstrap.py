@@ -24,6 +24,7 @@ from asn_console import api
 from asn_console.auth import SESSION_COOKIE, Oidc, SessionStore, Signer, keep_fresh
 from asn_console.clients import Services
 from asn_console.settings import Settings
+from asn_platform.asgi import HttpMiddleware
 from asn_platform.auth.headers import install_security_headers
 from asn_platform.settings import load_settings
 
@@ -80,19 +81,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-class FreshTokens:
-    """Before any route reads the session: a lapsing access token is refreshed here, once.
-    Pure ASGI, as the platform's middlewares (``asn_platform.http._HttpMetrics`` says why)."""
+class FreshTokens(HttpMiddleware):
+    """Before any route reads the session: a lapsing access token is refreshed here, once."""
 
     def __init__(self, app: ASGIApp, *, console: Console) -> None:
-        self.app = app
+        super().__init__(app)
         self.console = console
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            console = self.console
-            sid = console.signer.unsign(Request(scope).cookies.get(SESSION_COOKIE))
-            session = console.sessions.get(sid)
-            if session is not None:
-                await keep_fresh(session, console.oidc, console.sessions)
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        console = self.console
+        sid = console.signer.unsign(Request(scope).cookies.get(SESSION_COOKIE))
+        session = console.sessions.get(sid)
+        if session is not None:
+            await keep_fresh(session, console.oidc, console.sessions)
         await self.app(scope, receive, send)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from asn_platform.asgi import HttpMiddleware
 
 # No inline scripts anywhere; styles may be inline (the survey pages and reports carry their
 # own <style>). The docs viewers (asn_platform.docs_site) come from the service itself too; Swagger
@@ -36,17 +38,10 @@ def install_security_headers(app: FastAPI, cors_origins: list[str]) -> None:
         )
 
 
-class SecurityHeaders:
-    """Pure ASGI (see ``asn_platform.http._HttpMetrics`` for why): the headers are added to the
-    response start as it passes, unless the route set its own."""
+class SecurityHeaders(HttpMiddleware):
+    """The headers are added to the response start as it passes, unless the route set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
 
         async def with_headers(message: Message) -> None:
