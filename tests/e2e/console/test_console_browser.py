@@ -336,6 +336,7 @@ def test_organiser_opens_a_session_invites_and_marks_completion(
 def test_organiser_reschedules_then_cancels_a_session(platform: Running, browser: Any) -> None:
     """From the session page, with the CSRF token of the forms; enrollment tells the cohort
     (session-changed with sequence + 1, the invitations cancelled with their events)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -364,7 +365,8 @@ def test_organiser_reschedules_then_cancels_a_session(platform: Running, browser
     problems = axe(browser)
     shoot(browser, "organiser-reschedule-session")
     browser.find_element(By.CSS_SELECTOR, "#reschedule-session button[type=submit]").click()
-    WebDriverWait(browser, 30).until(
+    # The submit reloads the page: the heading read before the reload may go stale.
+    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "12 April 2027, 08.00 WIB" in d.find_element(By.CLASS_NAME, "sub").text
     )
     assert "dijadwalkan ulang" in browser.find_element(By.CLASS_NAME, "note").text
